@@ -64,6 +64,7 @@ __all__ = [
     "TimeoutError",
     "TransportError",
     "WebSocketHandshakeError",
+    "is_retryable_status",
     "truncate_body",
 ]
 

@@ -1,0 +1,3 @@
+"""Model providers: Google Interactions and AI Gateway realtime."""
+
+__all__: list[str] = []

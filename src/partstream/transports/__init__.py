@@ -1,0 +1,3 @@
+"""Network transports: SSE over httpx, WebSocket over wsproto."""
+
+__all__: list[str] = []
