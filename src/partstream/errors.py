@@ -8,7 +8,8 @@ socket errors) are translated where they cross into partstream and kept as
 
     PartstreamError
     ├── InvalidArgumentError            a call was made with a bad argument (a ValueError too)
-    │   └── NoSuchProviderReferenceError   no file reference for this provider
+    │   ├── NoSuchProviderReferenceError   no file reference for this provider
+    │   └── UnsupportedFunctionalityError  the provider cannot express this input
     ├── LimitExceededError              a configured bound was hit; names the limit and its option
     ├── APICallError                    an HTTP API answered with an error status
     ├── InvalidResponseDataError        a peer sent data that does not parse or fit the schema
@@ -66,6 +67,7 @@ __all__ = [
     "StreamResumeError",
     "TimeoutError",
     "TransportError",
+    "UnsupportedFunctionalityError",
     "WebSocketHandshakeError",
     "is_retryable_status",
     "truncate_body",
@@ -109,6 +111,14 @@ class NoSuchProviderReferenceError(InvalidArgumentError):
         )
         self.provider = provider
         self.reference = dict(reference)
+
+
+class UnsupportedFunctionalityError(InvalidArgumentError):
+    """The input uses something the provider cannot express (AI SDK name and wording)."""
+
+    def __init__(self, functionality: str, *, message: str | None = None) -> None:
+        super().__init__(message or f"'{functionality}' functionality not supported.")
+        self.functionality = functionality
 
 
 class LimitExceededError(PartstreamError):
