@@ -480,16 +480,25 @@ class ToolCall(_Shape):
 @final
 @attrs.frozen
 class ToolResult(_Shape):
-    """The result of a (provider-executed) tool call; ``result`` is any non-null JSON."""
+    """The result of a (provider-executed) tool call; ``result`` is any JSON value.
+
+    A missing result is JSON ``null`` (the reference sends ``result ?? null``), so
+    ``to_dict`` always carries the ``result`` key.
+    """
 
     type: ClassVar[str] = "tool-result"
     tool_call_id: str = _req("toolCallId")
     tool_name: str = _req("toolName")
-    result: Any = _req("result")
+    result: Any = _key("result")
     is_error: bool | None = _key("isError")
     preliminary: bool | None = _key("preliminary")
     dynamic: bool | None = _key("dynamic")
     provider_metadata: ProviderMetadata | None = _key("providerMetadata")
+
+    def to_dict(self) -> dict[str, Any]:
+        out = _Shape.to_dict(self)
+        out.setdefault("result", None)
+        return out
 
 
 @final
