@@ -1,0 +1,199 @@
+"""SSE decoder throughput: partstream's SSEDecoder vs httpx-sse's, on the same bytes.
+
+Two workloads, each fed to both decoders chunk by chunk:
+
+* ``small``: Interactions-like events (``data: <json>\\n\\n`` frames built from the
+  recorded conformance fixtures, ~100-700 bytes each), fed in 16 KiB reads and,
+  in a second row, one event per read (a slow model: every read is one event);
+* ``big``: one 8 MiB ``data:`` event fed in 1 KiB chunks (linear time check:
+  the figure is also given for 2 MiB, so MB/s should be about the same).
+
+The peer is what ``httpx_sse.aconnect_sse(...).aiter_sse()`` does per chunk:
+httpx's incremental UTF-8 ``TextDecoder``, then ``SSELineDecoder.decode`` (its
+line splitting) and ``SSEDecoder.decode`` once per line. Both decoders are run
+alternately in the same process; figures are medians of several rounds.
+
+Target (issue 3): >= 3x httpx-sse's events/s on small events.
+
+Run: ``.venv/bin/python -m benchmarks.bench_decoder [smoke|full]``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from httpx._decoders import TextDecoder
+from httpx_sse._decoders import SSEDecoder as PeerDecoder
+from httpx_sse._decoders import SSELineDecoder
+
+from partstream.transports.sse import SSEDecoder
+
+from ._common import Row, check_size, median, result, row
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT.parent / "shared" / "conformance" / "interactions" / "fixtures"
+
+_PARAMS: dict[str, dict[str, int]] = {
+    "smoke": {"events": 2_000, "big": 1 * 2**20, "rounds": 1},
+    "full": {"events": 50_000, "big": 8 * 2**20, "rounds": 5},
+}
+
+
+def _fixture_lines() -> list[str]:
+    lines: list[str] = []
+    if FIXTURES.is_dir():
+        for path in sorted(FIXTURES.glob("*.chunks.txt")):
+            lines.extend(line for line in path.read_text("utf-8").splitlines() if line.strip())
+    if not lines:  # the conformance folder is absent: synthesise the same shape
+        for i in range(8):
+            lines.append(
+                json.dumps(
+                    {
+                        "index": i,
+                        "delta": {"text": "Streaming text, token by token. " * 4, "type": "text"},
+                        "event_type": "step.delta",
+                    }
+                )
+            )
+    return lines
+
+
+def small_events_body(events: int) -> bytes:
+    """``events`` frames ``data: <json>\\n\\n`` cycling through the fixture events."""
+    lines = _fixture_lines()
+    frames = [f"data: {lines[i % len(lines)]}\n\n".encode() for i in range(events)]
+    return b"".join(frames)
+
+
+def chunk(body: bytes, size: int) -> list[bytes]:
+    return [body[i : i + size] for i in range(0, len(body), size)]
+
+
+def per_event_chunks(body: bytes) -> list[bytes]:
+    return [frame + b"\n\n" for frame in body.split(b"\n\n") if frame]
+
+
+def run_partstream(chunks: list[bytes]) -> int:
+    decoder = SSEDecoder(max_event_size=64 * 2**20)
+    n = 0
+    for c in chunks:
+        n += len(decoder.feed(c))
+    n += len(decoder.end())
+    return n
+
+
+def run_httpx_sse(chunks: list[bytes]) -> int:
+    text_decoder = TextDecoder(encoding="utf-8")
+    lines = SSELineDecoder()
+    decoder = PeerDecoder()
+    n = 0
+    for c in chunks:
+        for line in lines.decode(text_decoder.decode(c)):
+            if decoder.decode(line) is not None:
+                n += 1
+    for line in lines.decode(text_decoder.flush()) + lines.flush():
+        if decoder.decode(line) is not None:
+            n += 1
+    return n
+
+
+def _seconds(fn: Callable[[list[bytes]], int], chunks: list[bytes], expect: int) -> float:
+    start = time.perf_counter()
+    got = fn(chunks)
+    elapsed = time.perf_counter() - start
+    if got != expect:
+        raise AssertionError(f"{fn.__name__} decoded {got} events, expected {expect}")
+    return elapsed
+
+
+def _compare(chunks: list[bytes], events: int, rounds: int) -> tuple[float, float]:
+    ours: list[float] = []
+    peer: list[float] = []
+    for _ in range(rounds):
+        ours.append(_seconds(run_partstream, chunks, events))
+        peer.append(_seconds(run_httpx_sse, chunks, events))
+    return median(ours), median(peer)
+
+
+def run(size: str) -> dict[str, Any]:
+    s = check_size(size)
+    params = _PARAMS[s]
+    rounds = params["rounds"]
+    rows: list[Row] = []
+    notes: list[str] = []
+
+    body = small_events_body(params["events"])
+    mb = len(body) / 1e6
+    for variant, chunks in (
+        ("small events, 16 KiB reads", chunk(body, 16 * 1024)),
+        ("small events, one event per read", per_event_chunks(body)),
+    ):
+        ours, peer = _compare(chunks, params["events"], rounds)
+        rows.append(
+            row(
+                variant=variant,
+                backend="-",
+                metric="events/s",
+                value=params["events"] / ours,
+                peer="httpx-sse",
+                peer_value=params["events"] / peer,
+                target=">= 3x httpx-sse",
+                min_ratio=3.0,
+            )
+        )
+        rows.append(
+            row(
+                variant=variant,
+                backend="-",
+                metric="MB/s",
+                value=mb / ours,
+                peer="httpx-sse",
+                peer_value=mb / peer,
+            )
+        )
+    notes.append(
+        f"small events: {params['events']} events, {len(body)} bytes, "
+        f"mean {len(body) / params['events']:.0f} bytes/event"
+    )
+
+    for big in sorted({params["big"] // 4, params["big"]}):
+        payload = b"data: " + b"A" * (big - len(b"data: \n\n")) + b"\n\n"
+        chunks = chunk(payload, 1024)
+        ours, peer = _compare(chunks, 1, rounds)
+        rows.append(
+            row(
+                variant=f"one {big / 2**20:g} MiB event, 1 KiB chunks",
+                backend="-",
+                metric="MB/s",
+                value=len(payload) / 1e6 / ours,
+                peer="httpx-sse",
+                peer_value=len(payload) / 1e6 / peer,
+            )
+        )
+    notes.append("big event: MB/s should not fall as the event grows (linear time)")
+    return result("decoder", s, rows, notes=notes)
+
+
+def _print(res: dict[str, Any]) -> None:
+    for r in res["rows"]:
+        ratio = r.get("ratio")
+        print(
+            f"{r['variant']:<40} {r['metric']:<9} partstream {r['value']:>12,.1f}   "
+            f"httpx-sse {r['peer_value']:>12,.1f}   ratio {ratio:.2f}x"
+            + (
+                f"   target {r['target']}: {'met' if r['met'] else 'NOT met'}"
+                if r["target"]
+                else ""
+            )
+        )
+    for note in res["notes"]:
+        print("note:", note)
+
+
+if __name__ == "__main__":
+    _print(run(sys.argv[1] if len(sys.argv) > 1 else "full"))
