@@ -20,12 +20,13 @@ the error, then the original exception (never an ExceptionGroup of our tasks).
 from __future__ import annotations
 
 import math
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from types import TracebackType
 from typing import Any, Final, Generic, Protocol, TypeVar, final
 
 import anyio
 import anyio.abc
+from anyio.lowlevel import checkpoint_if_cancelled
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from ..errors import InvalidArgumentError
@@ -88,6 +89,14 @@ class _Failure:
 _Item = list[Any] | _Failure
 
 
+# Channel hops take the no-wait path when they can (``send_nowait``/``receive_nowait``
+# first): anyio's ``send``/``receive`` make a trip through the event loop on every call,
+# which costs more than a whole batch's items. An actor still yields to the loop whenever
+# it must wait, and a full or empty channel forces that within ``max_batches`` batches, so
+# cancelling the task group stops every actor within that bound; the consumer checks for
+# cancellation on every batch.
+
+
 async def _send_failure(send: MemoryObjectSendStream[_Item], exc: BaseException) -> None:
     try:
         await send.send(_Failure(exc))
@@ -98,7 +107,10 @@ async def _send_failure(send: MemoryObjectSendStream[_Item], exc: BaseException)
 async def _run_source(source: Source[Any], send: MemoryObjectSendStream[_Item]) -> None:
     async def emit(batch: list[Any]) -> None:
         if batch:
-            await send.send(batch)
+            try:
+                send.send_nowait(batch)
+            except anyio.WouldBlock:
+                await send.send(batch)
 
     async with send:
         try:
@@ -119,13 +131,26 @@ async def _run_stage(
             out = stage.start()
             if out:
                 await send.send(list(out))
-            async for item in receive:
+            while True:
+                try:
+                    item = receive.receive_nowait()
+                except anyio.WouldBlock:
+                    try:
+                        item = await receive.receive()
+                    except anyio.EndOfStream:
+                        break
+                except anyio.EndOfStream:
+                    break
                 if type(item) is _Failure:
                     await send.send(item)
                     return
                 out = stage.feed(item)
                 if out:
-                    await send.send(out if type(out) is list else list(out))
+                    out = out if type(out) is list else list(out)
+                    try:
+                        send.send_nowait(out)
+                    except anyio.WouldBlock:
+                        await send.send(out)
             out = stage.finish()
             if out:
                 await send.send(list(out))
@@ -162,12 +187,11 @@ class PartStream(Generic[T]):
     """
 
     __slots__ = (
-        "_batch",
         "_cleanup_timeout",
         "_cleanups",
         "_closed",
         "_exhausted",
-        "_index",
+        "_items",
         "_max_batches",
         "_receive",
         "_source",
@@ -193,8 +217,9 @@ class PartStream(Generic[T]):
         self._cleanup_timeout = cleanup_timeout
         self._tg: anyio.abc.TaskGroup | None = None
         self._receive: MemoryObjectReceiveStream[_Item] | None = None
-        self._batch: list[T] = []
-        self._index = 0
+        # The rest of the current batch. Every way of reading (``__anext__``, ``async for``,
+        # ``batches()``) draws from this one list iterator, so they can be mixed freely.
+        self._items: Iterator[T] = iter(())
         self._exhausted = False
         self._closed = False
 
@@ -272,27 +297,30 @@ class PartStream(Generic[T]):
         return self
 
     async def __anext__(self) -> T:
-        index = self._index
-        batch = self._batch
-        if index < len(batch):
-            self._index = index + 1
-            return batch[index]
+        for item in self._items:  # the hot path: one item of the current batch
+            return item
         batch = await self._next_batch()
-        self._batch = batch
-        self._index = 1
-        return batch[0]
+        if batch is None:
+            raise StopAsyncIteration
+        items = self._items = iter(batch)
+        return next(items)  # batches are never empty
 
-    async def _next_batch(self) -> list[T]:
+    async def _next_batch(self) -> list[T] | None:
+        """The next batch, or None at the end of the stream."""
         receive = self._receive
         if receive is None:
             raise RuntimeError("use the stream inside 'async with'")
         if self._exhausted:
-            raise StopAsyncIteration
+            return None
+        await checkpoint_if_cancelled()
         try:
-            item = await receive.receive()
+            try:
+                item = receive.receive_nowait()
+            except anyio.WouldBlock:
+                item = await receive.receive()
         except (anyio.EndOfStream, anyio.ClosedResourceError):
             self._exhausted = True
-            raise StopAsyncIteration from None
+            return None
         if type(item) is _Failure:
             self._exhausted = True
             raise item.exc
@@ -300,17 +328,13 @@ class PartStream(Generic[T]):
 
     async def batches(self) -> AsyncIterator[list[T]]:
         """Iterate whole batches instead of items (the fastest way to drain a stream)."""
-        if self._index < len(self._batch):
-            rest = self._batch[self._index :]
-            self._index = len(self._batch)
+        rest = list(self._items)
+        if rest:
             yield rest
         while True:
-            try:
-                batch = await self._next_batch()
-            except StopAsyncIteration:
+            batch = await self._next_batch()
+            if batch is None:
                 return
-            self._batch = batch
-            self._index = len(batch)
             yield batch
 
 
