@@ -269,17 +269,13 @@ def test_compaction_drops_exactly_the_linked_assistant_turns(
         full = convert_to_interactions_input(prompt)
     except errors.PartstreamError:
         return
-    # The oracle: drop linked assistant turns, then the results of their tool calls.
-    dropped = {
-        p["toolCallId"]
-        for m in prompt
-        if linked(m)
-        for p in m["content"]
-        if p["type"] == "tool-call"
-    }
+    # The oracle, in prompt order: drop linked assistant turns, then later results of
+    # their tool calls (a tool message left empty goes too).
+    dropped: set[str] = set()
     kept = []
     for message in prompt:
         if linked(message):
+            dropped.update(p["toolCallId"] for p in message["content"] if p["type"] == "tool-call")
             continue
         if message["role"] == "tool":
             content = [
