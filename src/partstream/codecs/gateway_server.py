@@ -28,11 +28,7 @@ from typing import Any, Final, final
 import attrs
 
 from ..errors import InvalidArgumentError
-from ._gateway_auth import (
-    GATEWAY_REALTIME_SUBPROTOCOL,
-    get_gateway_realtime_auth_token,
-    get_gateway_realtime_team_id_or_slug,
-)
+from . import _gateway_auth as _auth
 
 __all__ = [
     "ASGISend",
@@ -132,7 +128,7 @@ def read_realtime_handshake(scope: Mapping[str, Any]) -> RealtimeHandshake | Rea
             f"not an ASGI WebSocket scope (type={scope.get('type')!r})", argument="scope"
         )
     header = offered_subprotocols_header(scope)
-    token = get_gateway_realtime_auth_token(header)
+    token = _auth.get_gateway_realtime_auth_token(header)
     if token is None:
         return RealtimeRejection(
             status_code=401,
@@ -144,9 +140,9 @@ def read_realtime_handshake(scope: Mapping[str, Any]) -> RealtimeHandshake | Rea
     offered = [p.strip() for p in header.split(",")] if header else []
     return RealtimeHandshake(
         token=token,
-        team_id_or_slug=get_gateway_realtime_team_id_or_slug(header),
-        subprotocol=GATEWAY_REALTIME_SUBPROTOCOL
-        if GATEWAY_REALTIME_SUBPROTOCOL in offered
+        team_id_or_slug=_auth.get_gateway_realtime_team_id_or_slug(header),
+        subprotocol=_auth.GATEWAY_REALTIME_SUBPROTOCOL
+        if _auth.GATEWAY_REALTIME_SUBPROTOCOL in offered
         else None,
     )
 
