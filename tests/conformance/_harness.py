@@ -42,6 +42,7 @@ __all__ = [
     "fixture_json",
     "fixture_sse_events",
     "fixture_sse_lines",
+    "json_dumps",
     "json_equal",
     "load_cases",
     "make_generate_id",
@@ -235,6 +236,11 @@ def fixture_sse_lines(root: Path, response: Mapping[str, Any]) -> list[str]:
         json.dumps(events[i], separators=(",", ":"), ensure_ascii=False) if i in touched else line
         for i, line in enumerate(lines)
     ]
+
+
+def json_dumps(value: Any) -> str:
+    """Compact JSON text, as ``JSON.stringify`` writes it (for serving fixture bodies)."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def fixture_sse_events(root: Path, response: Mapping[str, Any]) -> list[Any]:
