@@ -119,6 +119,8 @@ def _block_text(block: Mapping[str, Any]) -> str | None:
 def parse_turn(value: Any) -> TurnInput:
     """Read the latest user turn of an Interactions ``input`` (string or steps)."""
     if isinstance(value, str):
+        if not value:
+            raise RequestError(400, "input must not be empty")
         step = {"type": "user_input", "content": [{"type": "text", "text": value}]}
         return TurnInput(text=value, function_results=(), echo_steps=(step,))
     if not isinstance(value, list) or not value:

@@ -21,6 +21,11 @@ from typing import TYPE_CHECKING, Any, Final
 
 import anyio
 
+from ..codecs.gateway import (
+    GATEWAY_REALTIME_SUBPROTOCOL,
+    get_gateway_realtime_auth_token,
+    get_gateway_realtime_team_id_or_slug,
+)
 from ._asgi import Action, FaultSchedule, Message, Receive, Scope, Send, gateway_error, header
 from ._knobs import Script
 from ._model import split_text, synthesize_value
@@ -34,12 +39,6 @@ __all__ = [
     "RealtimeSession",
     "reject_websocket",
 ]
-
-# Server-side reading of the Gateway auth subprotocols (the contract is in
-# partstream.codecs.gateway; this is the same rule: comma-separated, trimmed entries).
-GATEWAY_REALTIME_SUBPROTOCOL: Final = "ai-gateway-realtime.v1"
-_AUTH_PREFIX: Final = "ai-gateway-auth."
-_TEAM_PREFIX: Final = "ai-gateway-team."
 
 #: What a "malformed event" fault sends on a realtime session (not JSON).
 MALFORMED_WS_MESSAGE: Final = '{"type": "text-delta", "delta": '
@@ -61,27 +60,13 @@ _CLIENT_EVENTS: Final = frozenset(
 )
 
 
-def _find(header_value: str, prefix: str) -> str | None:
-    for entry in header_value.split(","):
-        entry = entry.strip()
-        if entry.startswith(prefix):
-            return entry[len(prefix) :] or None
-    return None
-
-
 def auth_token(subprotocols: str) -> str | None:
-    return _find(subprotocols, _AUTH_PREFIX)
+    """The Gateway token offered in the subprotocols (the server-side contract helper)."""
+    return get_gateway_realtime_auth_token(subprotocols)
 
 
 def team_id_or_slug(subprotocols: str) -> str | None:
-    encoded = _find(subprotocols, _TEAM_PREFIX)
-    if encoded is None:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
-    except (binascii.Error, ValueError):
-        return None
-    return raw.decode("utf-8", "replace") or None
+    return get_gateway_realtime_team_id_or_slug(subprotocols)
 
 
 def offered_subprotocols(scope: Scope) -> str:

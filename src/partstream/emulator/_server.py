@@ -19,8 +19,9 @@ from ._knobs import Faults, Script
 
 __all__ = ["Emulator", "run_emulator"]
 
-#: Seconds the server waits for open connections when it stops.
-_GRACEFUL_TIMEOUT: Final = 1.0
+#: Seconds the server waits for open (idle keep-alive) connections when it stops;
+#: the app ends its own streams and sessions first.
+_GRACEFUL_TIMEOUT: Final = 0.1
 
 
 @attrs.frozen
