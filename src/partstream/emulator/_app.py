@@ -12,6 +12,7 @@ from typing import Any, Final
 import anyio
 import attrs
 
+from ..codecs.gateway_server import RealtimeRejection, read_realtime_handshake, reject_realtime
 from ._asgi import (
     Action,
     BodyTooLargeError,
@@ -46,14 +47,7 @@ from ._knobs import (
     parse_knobs,
 )
 from ._model import RequestError, build_events
-from ._realtime import (
-    GATEWAY_REALTIME_SUBPROTOCOL,
-    RealtimeSession,
-    auth_token,
-    offered_subprotocols,
-    reject_websocket,
-    team_id_or_slug,
-)
+from ._realtime import RealtimeSession, reject_websocket
 
 __all__ = ["DEFAULT_API_KEY", "DEFAULT_GATEWAY_API_KEY", "EmulatorApp", "RecordedRequest"]
 
@@ -526,14 +520,12 @@ class EmulatorApp:
         except KnobError as exc:
             await reject_websocket(scope, send, 400, f"emulator knob: {exc}")
             return
-        offered = offered_subprotocols(scope)
-        if not self._gateway_key_ok(auth_token(offered)):
-            await reject_websocket(
-                scope,
-                send,
-                401,
-                "Invalid or missing AI Gateway credential (ai-gateway-auth.<token>).",
-            )
+        handshake = read_realtime_handshake(scope)
+        if isinstance(handshake, RealtimeRejection):
+            await reject_realtime(scope, send, handshake)
+            return
+        if not self._gateway_key_ok(handshake.token):
+            await reject_websocket(scope, send, 401, "Invalid AI Gateway credential.")
             return
         model = query_params(scope).get("ai-model-id", "")
         if not model:
@@ -546,17 +538,14 @@ class EmulatorApp:
                 scope, send, faults.status, f"emulated fault: HTTP {faults.status}"
             )
             return
-        accept: dict[str, Any] = {"type": "websocket.accept"}
-        if GATEWAY_REALTIME_SUBPROTOCOL in [p.strip() for p in offered.split(",")]:
-            # Echo the marker, never the token-bearing entries.
-            accept["subprotocol"] = GATEWAY_REALTIME_SUBPROTOCOL
-        await send(accept)
+        # Echoes the ai-gateway-realtime.v1 marker only, never the token-bearing entries.
+        await send(handshake.accept_message())
         session = RealtimeSession(
             self,
             receive,
             send,
             model=model,
-            team=team_id_or_slug(offered),
+            team=handshake.team_id_or_slug,
             script=script,
             schedule=schedule,
         )

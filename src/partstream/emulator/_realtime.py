@@ -21,12 +21,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 import anyio
 
-from ..codecs.gateway import (
-    GATEWAY_REALTIME_SUBPROTOCOL,
-    get_gateway_realtime_auth_token,
-    get_gateway_realtime_team_id_or_slug,
-)
-from ._asgi import Action, FaultSchedule, Message, Receive, Scope, Send, gateway_error, header
+from ..codecs.gateway_server import RealtimeRejection, reject_realtime
+from ._asgi import GATEWAY_ERROR_TYPE, Action, FaultSchedule, Message, Receive, Scope, Send
 from ._knobs import Script
 from ._model import split_text, synthesize_value
 
@@ -34,7 +30,6 @@ if TYPE_CHECKING:
     from ._app import EmulatorApp
 
 __all__ = [
-    "GATEWAY_REALTIME_SUBPROTOCOL",
     "MALFORMED_WS_MESSAGE",
     "RealtimeSession",
     "reject_websocket",
@@ -60,39 +55,10 @@ _CLIENT_EVENTS: Final = frozenset(
 )
 
 
-def auth_token(subprotocols: str) -> str | None:
-    """The Gateway token offered in the subprotocols (the server-side contract helper)."""
-    return get_gateway_realtime_auth_token(subprotocols)
-
-
-def team_id_or_slug(subprotocols: str) -> str | None:
-    return get_gateway_realtime_team_id_or_slug(subprotocols)
-
-
-def offered_subprotocols(scope: Scope) -> str:
-    offered = scope.get("subprotocols") or []
-    if offered:
-        return ", ".join(str(p) for p in offered)
-    return header(scope, "sec-websocket-protocol") or ""
-
-
 async def reject_websocket(scope: Scope, send: Send, status: int, message: str) -> None:
     """Refuse a WebSocket handshake with an HTTP status and a Gateway error body."""
-    if "websocket.http.response" in (scope.get("extensions") or {}):
-        body = json.dumps(gateway_error(status, message)).encode()
-        await send(
-            {
-                "type": "websocket.http.response.start",
-                "status": status,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "websocket.http.response.body", "body": body, "more_body": False})
-    else:  # pragma: no cover - hypercorn supports the extension
-        await send({"type": "websocket.close", "code": 1008})
+    error_type = GATEWAY_ERROR_TYPE.get(status, "internal_server_error")
+    await reject_realtime(scope, send, RealtimeRejection(status, message, error_type))
 
 
 def _tone(chunk_bytes: int, index: int, sample_rate: int = 24_000) -> bytes:
