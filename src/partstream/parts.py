@@ -571,10 +571,14 @@ class Error(_Shape):
 @final
 @attrs.frozen
 class Raw(_Shape):
-    """A raw provider chunk, when ``include_raw_chunks`` is on."""
+    """A raw provider chunk, when ``include_raw_chunks`` is on.
+
+    ``raw_value`` is ``None`` (and ``rawValue`` omitted) for a chunk that was not
+    JSON, as the reference's ``rawValue: undefined``.
+    """
 
     type: ClassVar[str] = "raw"
-    raw_value: Any = _req("rawValue")
+    raw_value: Any = _key("rawValue")
 
 
 @final
