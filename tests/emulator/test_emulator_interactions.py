@@ -597,3 +597,43 @@ async def test_shutdown_ends_open_streams(client: httpx.AsyncClient) -> None:
             emulator.app.close_connections()
     assert len(results[0].events) == 1
     assert results[0].error is not None
+
+
+async def test_an_error_in_the_block_propagates_as_itself_and_the_server_stops() -> None:
+    class Boom(Exception):
+        pass
+
+    port = 0
+    with pytest.raises(Boom):
+        async with run_emulator() as emulator:
+            port = emulator.port
+            async with httpx.AsyncClient() as c:
+                assert (await c.get(f"{emulator.url}/healthz")).status_code == 200
+            raise Boom
+    async with httpx.AsyncClient() as c:
+        with pytest.raises(httpx.ConnectError):
+            await c.get(f"http://127.0.0.1:{port}/healthz")
+
+
+async def test_cancelling_the_block_stops_the_server_cleanly() -> None:
+    with anyio.move_on_after(0.2) as scope:
+        async with run_emulator() as emulator:
+            async with httpx.AsyncClient() as c:
+                task_result = await read_stream(
+                    c,
+                    "POST",
+                    create_url(emulator),
+                    json_body={"model": "m", "input": "x", "stream": True},
+                    request_headers=headers(emulator, **{"x-emulator-fault": "stall-after=1"}),
+                )
+            raise AssertionError(f"not cancelled: {task_result}")
+    assert scope.cancelled_caught
+
+
+def test_the_emulator_refuses_non_loopback_hosts() -> None:
+    async def main() -> None:
+        async with run_emulator(host="0.0.0.0"):
+            pass
+
+    with pytest.raises(ValueError, match="loopback"):
+        anyio.run(main)

@@ -7,7 +7,6 @@ import logging
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from functools import partial
 from typing import Any, Final
 from urllib.parse import quote
 
@@ -22,6 +21,8 @@ __all__ = ["Emulator", "run_emulator"]
 #: Seconds the server waits for open (idle keep-alive) connections when it stops;
 #: the app ends its own streams and sessions first.
 _GRACEFUL_TIMEOUT: Final = 0.1
+#: Longest wait for the server to stop before it is cancelled outright.
+_STOP_TIMEOUT: Final = 5.0
 
 
 @attrs.frozen
@@ -131,18 +132,40 @@ async def run_emulator(
         from hypercorn.asyncio.run import worker_serve as serve
 
     shutdown = anyio.Event()
+    stopped = anyio.Event()
     asgi: Any = app
     wrapped = wrap_app(asgi, config.wsgi_max_body_size, "asgi")
+
+    # The server runs shielded: an outer cancellation must not cut hypercorn's own
+    # shutdown short (cancelling it mid-shutdown trips it up); it is stopped below.
+    server_scope = anyio.CancelScope(shield=True)
+
+    async def run_server() -> None:
+        try:
+            with server_scope:
+                await serve(wrapped, config, sockets=sockets, shutdown_trigger=shutdown.wait)
+        finally:
+            stopped.set()
+
+    error: BaseException | None = None
     try:
         async with anyio.create_task_group() as tg:
-            tg.start_soon(
-                partial(serve, wrapped, config, sockets=sockets, shutdown_trigger=shutdown.wait)
-            )
+            tg.start_soon(run_server)
             try:
                 yield Emulator(app=app, host=host, port=bound_port)
+            except BaseException as exc:
+                # Re-raised below, once the server is down, so that it reaches the
+                # caller as itself rather than inside an exception group.
+                error = exc
             finally:
                 app.close_connections()
                 shutdown.set()
+                with anyio.CancelScope(shield=True):
+                    with anyio.move_on_after(_STOP_TIMEOUT):
+                        await stopped.wait()
+                    server_scope.cancel()
     finally:
         for sock in sockets.insecure_sockets:
             sock.close()
+    if error is not None:
+        raise error
