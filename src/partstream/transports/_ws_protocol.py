@@ -120,6 +120,30 @@ def _utf8_prefix_is_valid(pending: bytes) -> bool:
     return ok and all(0x80 <= b <= 0xBF for b in pending[2:])
 
 
+def _bytes_to_complete(pending: bytes, data: bytes) -> int | None:
+    """How many bytes of ``data`` complete the frame that starts ``pending``.
+
+    None when even ``pending + data`` does not hold the whole frame header.
+    """
+    head = pending if len(pending) >= 10 else pending + data[: 10 - len(pending)]
+    if len(head) < 2:
+        return None
+    length = head[1] & 0x7F
+    size = 2
+    if length == 126:
+        size = 4
+    elif length == 127:
+        size = 10
+    if len(head) < size:
+        return None
+    if size > 2:
+        length = int.from_bytes(head[2:size], "big")
+    return max(size + length - len(pending), 0)
+
+
+_utf_8_decode: Final = codecs.utf_8_decode
+
+
 class State(enum.Enum):
     """Where the connection stands after the opening handshake (RFC 6455 section 7)."""
 
@@ -236,24 +260,44 @@ class ClientProtocol:
 
     def receive_data(self, data: bytes) -> list[Message]:
         """Feed bytes read from the socket; return the messages they completed, in order."""
-        if self.state is State.CLOSED or self.close_received is not None:
+        if self._finished():
             return []  # RFC 6455 section 5.5.1: nothing after a close frame is processed
-        buf = self._buffer + data if self._buffer else data
-        self._buffer = b""
         out: list[Message] = []
         try:
-            self._parse(buf, out)
+            pending = self._buffer
+            if not pending:
+                self._parse(data, 0, out)
+                return out
+            # Complete the frame left over from the last read without copying all of ``data``.
+            need = _bytes_to_complete(pending, data)
+            if need is None or need > len(data):
+                self._buffer = b""
+                self._parse(pending + data, 0, out)
+                return out
+            self._buffer = b""
+            self._parse(pending + data[:need], 0, out)
+            if self._finished():
+                return out
+            rest = self._buffer
+            if rest:  # not expected: the head did not end on a frame boundary
+                self._buffer = b""
+                self._parse(rest + data[need:], 0, out)
+            else:
+                self._parse(data, need, out)
         except _Fail as fail:
             self._fail(fail.code, fail.reason, fail.error)
         return out
 
-    def _parse(self, buf: bytes, out: list[Message]) -> None:
-        """Parse frames from ``buf`` into ``out``; keep an incomplete tail for later."""
-        pos = 0
+    def _finished(self) -> bool:
+        return self.close_received is not None or self.state is State.CLOSED
+
+    def _parse(self, buf: bytes, pos: int, out: list[Message]) -> None:
+        """Parse frames from ``buf[pos:]`` into ``out``; keep an incomplete tail for later."""
         end = len(buf)
         max_size = self._max_message_size
+        view: memoryview | None = None
         if self._frame_remaining:
-            pos = self._stream_payload(buf, 0, out)
+            pos = self._stream_payload(buf, pos, out)
         while pos < end:
             if end - pos < 2:
                 break
@@ -330,7 +374,12 @@ class ClientProtocol:
                     # The common case: a whole unfragmented message.
                     if opcode == _TEXT:
                         try:
-                            out.append(buf[start:stop].decode())
+                            if length < 4096:
+                                out.append(buf[start:stop].decode())
+                            else:  # decode in place, without a copy of the payload first
+                                if view is None:
+                                    view = memoryview(buf)
+                                out.append(_utf_8_decode(view[start:stop], None, True)[0])
                         except UnicodeDecodeError:
                             raise _Fail(CLOSE_INVALID_DATA, "invalid UTF-8 in text") from None
                     else:
