@@ -330,7 +330,7 @@ def test_arbitrary_input_raises_only_partstream_errors(
         )
     except errors.PartstreamError:
         return
-    json.dumps(request.body, default=lambda o: "<not json>")
+    json.dumps(request.body, allow_nan=False)
 
 
 @given(JSON)
@@ -366,3 +366,35 @@ def test_secure_json_parse_agrees_with_json_loads(value: Any) -> None:
     assert parsed == value
     if isinstance(value, float) and math.isfinite(value):
         assert isinstance(parsed, float)
+
+
+PART_TYPES = st.sampled_from(
+    ["text", "file", "reasoning", "tool-call", "tool-result", "custom", "tool-approval-response"]
+)
+FIELDS = st.sampled_from(
+    ["text", "mediaType", "data", "toolCallId", "toolName", "input", "output", "providerOptions"]
+)
+JUNK_PART = st.builds(
+    lambda kind, fields: {"type": kind, **fields},
+    PART_TYPES,
+    st.dictionaries(FIELDS, ANYTHING | FILE_DATA | OUTPUT | PART_OPTIONS, max_size=5),
+)
+JUNK_MESSAGE = st.builds(
+    lambda role, content: {"role": role, "content": content},
+    st.sampled_from(["user", "assistant", "tool"]),
+    st.lists(JUNK_PART, max_size=4),
+)
+
+
+@settings(max_examples=200)
+@given(st.lists(JUNK_MESSAGE, max_size=4), st.none() | IDS, st.none() | st.booleans())
+def test_message_shaped_junk_raises_only_partstream_errors(
+    prompt: list[dict[str, Any]], previous_interaction_id: str | None, store: bool | None
+) -> None:
+    try:
+        converted = convert_to_interactions_input(
+            prompt, previous_interaction_id=previous_interaction_id, store=store
+        )
+    except errors.PartstreamError:
+        return
+    js_stringify(converted.input)  # plain JSON all the way down

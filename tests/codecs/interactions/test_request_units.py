@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from typing import Any
 
 import pytest
@@ -742,3 +743,50 @@ def test_secure_json_parse() -> None:
 )
 def test_detect_media_type(data: str | bytes, top_level: str | None, expected: str | None) -> None:
     assert detect_media_type(data, top_level) == expected
+
+
+def test_bare_url_and_data_url_strings() -> None:
+    assert convert(user_file("image/png", "https://e.com/a.png"))[0]["content"] == [
+        {"type": "image", "uri": "https://e.com/a.png", "mime_type": "image/png"}
+    ]
+    assert convert(user_file("video/mp4", "gs://b/v.mp4"))[0]["content"][0]["uri"] == "gs://b/v.mp4"
+    encoded = base64.b64encode(PNG).decode()
+    assert convert(user_file("image", f"data:image/png;base64,{encoded}"))[0]["content"] == [
+        {"type": "image", "data": encoded, "mime_type": "image/png"}
+    ]
+    assert convert(user_file("text/plain", "data:,a%20b"))[0]["content"] == [
+        {"type": "document", "data": "YSBi", "mime_type": "text/plain"}
+    ]
+    with pytest.raises(errors.InvalidArgumentError, match="data URL"):
+        convert(user_file("text/plain", "data:nocomma"))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "where"),
+    [
+        ({"tools": [{"type": "function", "name": "f", "inputSchema": {"x": b"1"}}]}, "tools[0]"),
+        ({"response_format": {"type": "json", "schema": {"max": float("inf")}}}, "response_format"),
+        (
+            {
+                "prompt": [
+                    {
+                        "role": "assistant",
+                        "content": [
+                            {
+                                "type": "tool-call",
+                                "toolCallId": "c",
+                                "toolName": "t",
+                                "input": {1: 2},
+                            }
+                        ],
+                    }
+                ]
+            },
+            "prompt[0].content[0].input",
+        ),
+    ],
+)
+def test_values_that_are_not_json_are_rejected(kwargs: dict[str, Any], where: str) -> None:
+    kwargs.setdefault("prompt", "x")
+    with pytest.raises(errors.InvalidArgumentError, match=re.escape(where)):
+        prepare_request(MODEL, **kwargs)

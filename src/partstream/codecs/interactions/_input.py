@@ -13,8 +13,8 @@ SDK's camelCase keys. Messages become steps:
 
 File data is the V4 tagged union (``{"type": "data", "data": base64 str | bytes}``,
 ``{"type": "url", "url": ...}``, ``{"type": "reference", "reference": {...}}``,
-``{"type": "text", "text": ...}``); bare ``bytes`` or a base64 ``str`` are accepted
-as ``data`` too.
+``{"type": "text", "text": ...}``); bare ``bytes``, a base64 ``str`` or a URL string
+(``https://...``, ``gs://...``, ``data:...;base64,...``) are accepted as ``data`` too.
 
 With ``previous_interaction_id`` (and ``store`` not ``False``) the history the
 server already holds is left out: assistant messages carrying that interaction
@@ -24,15 +24,17 @@ answering their tool calls.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Final, final
+from urllib.parse import unquote_to_bytes
 
 import attrs
 
 from partstream import parts
 from partstream.errors import InvalidArgumentError, NoSuchProviderReferenceError
 
-from ._jsjson import js_stringify, secure_json_parse
+from ._jsjson import check_json, js_stringify, secure_json_parse
 from ._media import (
     encode_base64,
     is_full_media_type,
@@ -52,6 +54,8 @@ _FILE_KINDS: Final = {
 }
 _MEDIA_RESOLUTIONS: Final = ("low", "medium", "high", "ultra_high")
 _DENIED_DEFAULT: Final = "Tool execution denied by user."
+# A bare string with a URL scheme is a URL (base64 text never contains ":").
+_URL_SCHEME: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://|(?i:data):")
 
 Prompt = str | Sequence[Mapping[str, Any]]
 
@@ -138,21 +142,25 @@ def normalize_prompt(prompt: Prompt) -> list[dict[str, Any]]:
 def _compact(messages: list[dict[str, Any]], previous_interaction_id: str) -> list[dict[str, Any]]:
     """Drop what the linked interaction already holds on the server."""
     out: list[dict[str, Any]] = []
-    dropped_calls: set[Any] = set()
+    dropped_calls: set[str] = set()
     for message in messages:
         role = message["role"]
         if role == "assistant":
             content = message["content"]
             if any(_google(p, "interactionId") == previous_interaction_id for p in content):
                 dropped_calls.update(
-                    p.get("toolCallId") for p in content if p["type"] == "tool-call"
+                    p.get("toolCallId")
+                    for p in content
+                    if p["type"] == "tool-call" and isinstance(p.get("toolCallId"), str)
                 )
                 continue
         elif role == "tool":
             remaining = [
                 p
                 for p in message["content"]
-                if p["type"] != "tool-result" or p.get("toolCallId") not in dropped_calls
+                if p["type"] != "tool-result"
+                or not isinstance(p.get("toolCallId"), str)
+                or p["toolCallId"] not in dropped_calls
             ]
             if not remaining:
                 continue
@@ -164,6 +172,8 @@ def _compact(messages: list[dict[str, Any]], previous_interaction_id: str) -> li
 def _file_data(part: Mapping[str, Any], path: str) -> Mapping[str, Any]:
     """The part's tagged file data; bare bytes or a base64 string count as ``data``."""
     data = part.get("data")
+    if isinstance(data, str) and _URL_SCHEME.match(data):
+        return _bare_url(data)
     if isinstance(data, bytes | bytearray | memoryview | str):
         return {"type": "data", "data": data}
     if not isinstance(data, Mapping):
@@ -193,6 +203,18 @@ def _file_data(part: Mapping[str, Any], path: str) -> Mapping[str, Any]:
             f"{path}.data.type", f"expected 'data', 'url', 'reference' or 'text', got {kind!r}"
         )
     return data
+
+
+def _bare_url(url: str) -> dict[str, Any]:
+    """A bare URL string as file data; a ``data:`` URL becomes its inline payload."""
+    if url[:5].lower() != "data:":
+        return {"type": "url", "url": url}
+    header, comma, payload = url[5:].partition(",")
+    if not comma:
+        raise InvalidArgumentError("invalid data URL: no comma", argument="prompt")
+    if header.lower().endswith(";base64"):
+        return {"type": "data", "data": payload}
+    return {"type": "data", "data": unquote_to_bytes(payload)}
 
 
 def _resolve_reference(reference: Mapping[str, Any]) -> str:
@@ -338,9 +360,10 @@ def _function_result(
     return block
 
 
-def _tool_arguments(value: Any) -> Any:
+def _tool_arguments(value: Any, path: str) -> Any:
     """Tool-call input as an arguments object; text is parsed safely, else wrapped."""
     if not isinstance(value, str):
+        check_json(value, f"{path}.input", argument="prompt")
         return {} if value is None else value
     try:
         parsed = secure_json_parse(value)
@@ -406,7 +429,7 @@ def _assistant_steps(
                 "type": "function_call",
                 "id": _field(part, "toolCallId", ppath, str),
                 "name": _field(part, "toolName", ppath, str),
-                "arguments": _tool_arguments(part.get("input")),
+                "arguments": _tool_arguments(part.get("input"), ppath),
             }
             signature = _google(part, "signature")
             if signature is not None:

@@ -18,7 +18,7 @@ from typing import Any, Final
 
 from partstream.errors import InvalidArgumentError
 
-__all__ = ["js_number", "js_stringify", "secure_json_parse"]
+__all__ = ["check_json", "js_number", "js_stringify", "secure_json_parse"]
 
 _MAX_SAFE_INTEGER: Final = 2**53 - 1
 _ARRAY_INDEX = re.compile(r"0|[1-9][0-9]*")
@@ -98,6 +98,35 @@ def js_stringify(value: Any) -> str:
     except RecursionError:
         raise InvalidArgumentError("JSON value is nested too deeply") from None
     return "".join(out)
+
+
+def check_json(value: Any, where: str, *, argument: str | None = None) -> None:
+    """Raise :class:`InvalidArgumentError` unless ``value`` is plain, finite JSON.
+
+    JSON here: ``None``, ``bool``, ``int``, finite ``float``, ``str``, lists/tuples and
+    mappings with string keys. Iterative, so deep nesting cannot overflow the stack.
+    """
+    pending: list[tuple[Any, str]] = [(value, where)]
+    while pending:
+        node, path = pending.pop()
+        if node is None or isinstance(node, str | bool | int):
+            continue
+        if isinstance(node, float):
+            if not math.isfinite(node):
+                raise InvalidArgumentError(f"{path} is not JSON: {node!r}", argument=argument)
+        elif isinstance(node, Mapping):
+            for key, item in node.items():
+                if not isinstance(key, str):
+                    raise InvalidArgumentError(
+                        f"{path} is not JSON: key {key!r} is not a string", argument=argument
+                    )
+                pending.append((item, f"{path}.{key}"))
+        elif isinstance(node, list | tuple):
+            pending.extend((item, f"{path}[{i}]") for i, item in enumerate(node))
+        else:
+            raise InvalidArgumentError(
+                f"{path} is not JSON: a {type(node).__name__}", argument=argument
+            )
 
 
 def _reject_constant(name: str) -> Any:

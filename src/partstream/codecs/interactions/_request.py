@@ -19,6 +19,7 @@ from partstream import parts
 from partstream.errors import InvalidArgumentError
 
 from ._input import Prompt, convert_to_interactions_input
+from ._jsjson import check_json
 from ._options import InteractionsProviderOptions, parse_interactions_provider_options
 from ._tools import prepare_interactions_tools
 
@@ -268,6 +269,10 @@ def prepare_request(
             warnings.append(parts.UnsupportedWarning(feature="presencePenalty"))
 
     body_tools = body_tool_choice = None
+    if tools is not None and not isinstance(tools, list | tuple):
+        raise InvalidArgumentError(
+            f"tools must be a list of tool objects, got {type(tools).__name__}", argument="tools"
+        )
     if tools:
         prepared = prepare_interactions_tools(tools, tool_choice)
         body_tools, body_tool_choice = prepared.tools, prepared.tool_choice
@@ -393,6 +398,8 @@ def prepare_request(
         environment=environment,
         background=options.background if options else None,
     )
+    # Schemas and provider-tool arguments pass through as given: they must be JSON.
+    check_json(body, "request body")
     if stream and not (options is not None and options.background is True):
         # A background call cannot be POSTed with stream: true; it is read by GET later.
         body["stream"] = True

@@ -145,12 +145,12 @@ def prepare_interactions_tools(
 ) -> PreparedTools:
     """Map AI SDK ``tools``/``tool_choice`` to the Interactions request fields."""
     warnings: list[parts.Warning] = []
-    if tools is None or len(tools) == 0:
-        return PreparedTools(tools=None, tool_choice=None, warnings=warnings)
-    if not isinstance(tools, list | tuple):
+    if tools is not None and not isinstance(tools, list | tuple):
         raise InvalidArgumentError(
             f"tools must be a list of tool objects, got {type(tools).__name__}", argument="tools"
         )
+    if not tools:
+        return PreparedTools(tools=None, tool_choice=None, warnings=warnings)
 
     mapped: list[dict[str, Any]] = []
     for i, tool in enumerate(tools):
