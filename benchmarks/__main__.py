@@ -80,7 +80,12 @@ def normalize(name: str, raw: Any) -> dict[str, Any]:
         peer_value = _float(r.get("peer_value"))
         ratio = _float(r.get("ratio"))
         higher = bool(r.get("higher_is_better", True))
-        if ratio is None and value and peer_value:
+        if (
+            ratio is None
+            and value is not None
+            and peer_value is not None
+            and value > 0 < peer_value
+        ):
             ratio = value / peer_value if higher else peer_value / value
         met = r.get("met")
         rows.append(

@@ -197,6 +197,11 @@ class _Server:
                     b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
                     b"content-length: %d\r\nconnection: close\r\n\r\n" % len(body) + body
                 )
+            elif kind == "sse" and target.split("?", 1)[0].endswith("/cancel"):
+                writer.write(
+                    b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+                    b"content-length: 2\r\nconnection: close\r\n\r\n{}"
+                )
             elif kind == "sse":
                 await self._sse(writer, method, mode, params)
             elif kind == "ws":
@@ -237,21 +242,40 @@ class _Server:
             await writer.drain()
 
     async def _push(
-        self, writer: asyncio.StreamWriter, unit: bytes, params: dict[str, str]
+        self,
+        writer: asyncio.StreamWriter,
+        unit: bytes,
+        params: dict[str, str],
+        stop: asyncio.Event | None = None,
     ) -> None:
         limit = int(params.get("limit", str(1 << 30)))
-        stats = self.stats.setdefault(params.get("tag", ""), {})
-        stats.update(pushed=0, done=False, started=time.time())
+        stats = self.stats.setdefault(params.get("tag", ""), {"pushed": 0, "streams": 0})
+        stats["streams"] += 1
         chunk = unit * max(1, 16384 // len(unit))
         pushed = 0
+        stopped = asyncio.ensure_future(stop.wait()) if stop is not None else None
         try:
             while pushed < limit:
                 writer.write(chunk)
-                await writer.drain()
+                drained = asyncio.ensure_future(writer.drain())
+                if stopped is not None:
+                    await asyncio.wait({drained, stopped}, return_when=asyncio.FIRST_COMPLETED)
+                    if stopped.done():
+                        # The client is closing (WebSocket): stop pushing. A client that is
+                        # not reading would never see our close frame: drop the connection.
+                        if not drained.done():
+                            drained.cancel()
+                            writer.transport.abort()
+                        return
+                await drained
                 pushed += len(chunk)
-                stats["pushed"] = pushed
+                stats["pushed"] += len(chunk)
         finally:
-            stats["done"] = True
+            if stopped is not None:
+                stopped.cancel()
+        if stop is not None:
+            await stop.wait()
+            return
         # Hold the stream open: the client decides when it has seen enough.
         await asyncio.sleep(3600)
 
@@ -298,7 +322,7 @@ class _Server:
                 await self._write_all(writer, body)
             elif mode == "push":
                 frame = ws_frame(ws_message(int(params.get("size", "150"))))
-                await self._push(writer, frame, params)
+                await self._push(writer, frame, params, closed)
             elif mode == "tick":
                 await self._tick(
                     writer,

@@ -1,0 +1,195 @@
+"""Many concurrent streams in one process (issue 8, item 5).
+
+1, 10, 100 and 1000 concurrent streams (SSE and WebSocket) from the
+separate-process blaster, every stream in one task of one event loop. Each
+level is timed from the moment every stream has received its first part (so
+connection set-up, reported separately, is not counted) until the last stream
+ends: aggregate parts/s = parts received after that moment / elapsed time. RSS
+per stream is the peak RSS during the level minus the RSS before it, over the
+number of streams (psutil, sampled from a thread).
+
+Target: aggregate throughput at 1000 streams >= 80 % of the single-stream
+aggregate. The peers (httpx-sse + json.loads, websockets) run the same levels in
+the same run for comparison. Figures are medians of several rounds.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+import time
+from typing import Any
+
+import anyio
+
+from ._clients import CLIENTS, PEERS, client_label, http_client
+from ._common import Row, check_size, median, result, row
+from ._servers import ServerProcess
+
+MIB = 2**20
+
+_PARAMS: dict[str, dict[str, Any]] = {
+    "smoke": {"levels": (1, 4), "total": 400, "min_per_stream": 50, "rounds": 1},
+    "full": {"levels": (1, 10, 100, 1000), "total": 100_000, "min_per_stream": 200, "rounds": 3},
+}
+
+
+class _PeakRSS(threading.Thread):
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        import psutil
+
+        self._process = psutil.Process()
+        self._stop_event = threading.Event()
+        self.before = float(self._process.memory_info().rss)
+        self.peak = self.before
+
+    def run(self) -> None:
+        while not self._stop_event.wait(0.02):
+            self.peak = max(self.peak, float(self._process.memory_info().rss))
+
+    def stop(self) -> float:
+        """Peak growth in bytes."""
+        self._stop_event.set()
+        self.join()
+        self.peak = max(self.peak, float(self._process.memory_info().rss))
+        return self.peak - self.before
+
+
+async def _level(protocol: str, client: str, url: str, streams: int) -> dict[str, float]:
+    opener = CLIENTS[(protocol, client)][0]
+    opened = 0
+    all_open = anyio.Event()
+    counts: list[int] = []
+    async with http_client(streams + 10) as http:
+        gc.collect()
+        sampler = _PeakRSS()
+        sampler.start()
+        t0 = time.perf_counter()
+
+        async def one() -> None:
+            nonlocal opened
+            async with opener(url, http) as stream:
+                iterator = aiter(stream)
+                await anext(iterator)
+                opened += 1
+                if opened == streams:
+                    all_open.set()
+                await all_open.wait()
+                n = 0
+                async for _ in iterator:
+                    n += 1
+                counts.append(n)
+
+        async with anyio.create_task_group() as tg:
+            for _ in range(streams):
+                tg.start_soon(one)
+            await all_open.wait()
+            t_open = time.perf_counter()
+        t_end = time.perf_counter()
+        growth = sampler.stop()
+    return {
+        "parts_per_s": sum(counts) / (t_end - t_open),
+        "setup_s": t_open - t0,
+        "rss_per_stream": growth / streams,
+        "parts": float(sum(counts) + streams),
+    }
+
+
+def _url(server: ServerProcess, protocol: str, per_stream: int) -> str:
+    if protocol == "sse":
+        return server.sse_url("blast", events=per_stream)
+    return server.ws_url("blast", messages=per_stream, size=150)
+
+
+def run(size: str) -> dict[str, Any]:
+    sz = check_size(size)
+    p = _PARAMS[sz]
+    levels: tuple[int, ...] = p["levels"]
+    # (protocol, client, backend, streams) -> list of per-round measurements
+    got: dict[tuple[str, str, str, int], list[dict[str, float]]] = {}
+    with ServerProcess() as server:
+        for _ in range(p["rounds"]):
+            for (protocol, client), (_, backends) in CLIENTS.items():
+                for backend in backends:
+                    for streams in levels:
+                        per_stream = max(p["total"] // streams, p["min_per_stream"])
+                        url = _url(server, protocol, per_stream)
+                        m = anyio.run(_level, protocol, client, url, streams, backend=backend)
+                        got.setdefault((protocol, client, backend, streams), []).append(m)
+
+    def med(key: tuple[str, str, str, int], field: str) -> float | None:
+        runs = got.get(key)
+        return median([r[field] for r in runs]) if runs else None
+
+    rows: list[Row] = []
+    notes: list[str] = []
+    top = levels[-1]
+    for (protocol, client), (_, backends) in CLIENTS.items():
+        if client != "partstream":
+            continue
+        peer = PEERS[protocol]
+        for backend in backends:
+            label = f"{protocol}: {client_label(protocol, client)}"
+            for streams in levels:
+                ours = med((protocol, client, backend, streams), "parts_per_s")
+                assert ours is not None
+                rows.append(
+                    row(
+                        variant=f"{label}, {streams} streams",
+                        backend=backend,
+                        metric="aggregate parts/s",
+                        value=ours,
+                        peer=peer,
+                        peer_value=med((protocol, peer, backend, streams), "parts_per_s"),
+                    )
+                )
+            single = med((protocol, client, backend, 1), "parts_per_s")
+            at_top = med((protocol, client, backend, top), "parts_per_s")
+            peer_single = med((protocol, peer, backend, 1), "parts_per_s")
+            peer_top = med((protocol, peer, backend, top), "parts_per_s")
+            assert single is not None
+            assert at_top is not None
+            rows.append(
+                row(
+                    variant=f"{label}, {top} vs 1 streams",
+                    backend=backend,
+                    metric="% of 1-stream aggregate",
+                    value=100.0 * at_top / single,
+                    peer=peer,
+                    peer_value=(
+                        100.0 * peer_top / peer_single if peer_top and peer_single else None
+                    ),
+                    target=">= 80 %",
+                    min_value=80.0,
+                )
+            )
+            rss = med((protocol, client, backend, top), "rss_per_stream")
+            peer_rss = med((protocol, peer, backend, top), "rss_per_stream")
+            assert rss is not None
+            rows.append(
+                row(
+                    variant=f"{label}, {top} streams",
+                    backend=backend,
+                    metric="RSS per stream KiB",
+                    value=rss / 1024,
+                    peer=peer,
+                    peer_value=peer_rss / 1024 if peer_rss is not None else None,
+                    higher_is_better=False,
+                )
+            )
+    for (protocol, client, backend, streams), runs in sorted(got.items()):
+        notes.append(
+            f"{protocol} {client} [{backend}] x{streams}: set-up "
+            f"{median([r['setup_s'] for r in runs]):.2f} s, "
+            f"{median([r['parts_per_s'] for r in runs]):,.0f} parts/s, "
+            f"RSS/stream {median([r['rss_per_stream'] for r in runs]) / 1024:,.0f} KiB"
+        )
+    return result("concurrency", sz, rows, notes=notes)
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    print(json.dumps(run(sys.argv[1] if len(sys.argv) > 1 else "full"), indent=2))
