@@ -100,12 +100,37 @@ def js_stringify(value: Any) -> str:
     return "".join(out)
 
 
+def _is_plain_json(value: Any) -> bool:
+    """Fast check with exact types; ``False`` also for subclasses (then checked slowly)."""
+    pending = [value]
+    pop, extend = pending.pop, pending.extend
+    while pending:
+        node = pop()
+        kind = type(node)
+        if kind is str or kind is int or kind is bool or node is None:
+            continue
+        if kind is float:
+            if not math.isfinite(node):
+                return False
+        elif kind is dict:
+            if not all(type(k) is str for k in node):
+                return False
+            extend(node.values())
+        elif kind is list or kind is tuple:
+            extend(node)
+        else:
+            return False
+    return True
+
+
 def check_json(value: Any, where: str, *, argument: str | None = None) -> None:
     """Raise :class:`InvalidArgumentError` unless ``value`` is plain, finite JSON.
 
     JSON here: ``None``, ``bool``, ``int``, finite ``float``, ``str``, lists/tuples and
     mappings with string keys. Iterative, so deep nesting cannot overflow the stack.
     """
+    if _is_plain_json(value):
+        return
     pending: list[tuple[Any, str]] = [(value, where)]
     while pending:
         node, path = pending.pop()
