@@ -790,3 +790,8 @@ def test_values_that_are_not_json_are_rejected(kwargs: dict[str, Any], where: st
     kwargs.setdefault("prompt", "x")
     with pytest.raises(errors.InvalidArgumentError, match=re.escape(where)):
         prepare_request(MODEL, **kwargs)
+
+
+def test_snake_case_option_names_are_refused_with_the_right_spelling() -> None:
+    with pytest.raises(errors.InvalidArgumentError, match="previousInteractionId"):
+        parse_interactions_provider_options(google(previous_interaction_id="v1_x"))

@@ -297,6 +297,18 @@ _FIELDS: Final[dict[str, tuple[str, Callable[[Any, str], Any]]]] = {
 }
 
 
+_SNAKE_TO_CAMEL: Final = {attr: key for key, (attr, _) in _FIELDS.items() if attr != key}
+
+
+def _refuse_snake_case(data: Mapping[str, Any]) -> None:
+    """Unknown keys are ignored, as in the reference; a Python spelling of a known key
+    would be ignored silently too, so it is refused with the right name instead."""
+    for key in data:
+        camel = _SNAKE_TO_CAMEL.get(key)
+        if camel is not None:
+            raise _Invalid(key, f"the option is spelled {camel!r} (camelCase, as in the AI SDK)")
+
+
 def parse_interactions_provider_options(
     provider_options: Mapping[str, Any] | None,
 ) -> InteractionsProviderOptions | None:
@@ -314,6 +326,7 @@ def parse_interactions_provider_options(
         return None
     try:
         data = _obj(google, _PROVIDER)
+        _refuse_snake_case(data)
         values = {attr: _opt(data, key, "", check) for key, (attr, check) in _FIELDS.items()}
     except _Invalid as exc:
         raise InvalidArgumentError(
