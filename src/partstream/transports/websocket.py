@@ -58,6 +58,7 @@ from ._ws_url import (
 )
 
 __all__ = [
+    "ClientProtocol",
     "DEFAULT_CLOSE_TIMEOUT",
     "DEFAULT_CONNECT_TIMEOUT",
     "DEFAULT_MAX_MESSAGE_SIZE",
@@ -66,7 +67,6 @@ __all__ = [
     "DEFAULT_PING_TIMEOUT",
     "DEFAULT_READ_SIZE",
     "MAX_SUBPROTOCOL_HEADER",
-    "ClientProtocol",
     "Message",
     "State",
     "WebSocketConnection",
