@@ -8,7 +8,7 @@ SSE: partstream is ``model.stream()`` of ``partstream.providers.google`` when th
 module is importable, else the SSE actor on its own (httpx bytes -> ``SSEDecoder``
 -> JSON, as pipeline stages); the peer is httpx-sse + ``json.loads``.
 WebSocket: partstream's ``connect_websocket``; the peer is the ``websockets``
-client (asyncio only).
+client (its asyncio or trio flavour).
 """
 
 from __future__ import annotations
@@ -148,11 +148,23 @@ async def open_ws_partstream(
 async def open_ws_websockets(
     url: str, http: httpx.AsyncClient | None = None
 ) -> AsyncIterator[AsyncIterable[Any]]:
-    """The peer: the ``websockets`` asyncio client (its default queue bounds)."""
-    from websockets.asyncio.client import connect
+    """The peer: the ``websockets`` asyncio or trio client (its default queue bounds)."""
+    import sniffio
 
-    async with connect(url, ping_interval=None, max_size=2**24, close_timeout=2) as ws:
-        yield ws
+    if sniffio.current_async_library() == "trio":
+        from websockets.trio.client import connect as trio_connect
+
+        async with trio_connect(
+            url, ping_interval=None, max_size=2**24, close_timeout=2, compression=None
+        ) as trio_ws:
+            yield trio_ws
+    else:
+        from websockets.asyncio.client import connect
+
+        async with connect(
+            url, ping_interval=None, max_size=2**24, close_timeout=2, compression=None
+        ) as ws:
+            yield ws
 
 
 Opener = Callable[[str, httpx.AsyncClient], AbstractAsyncContextManager[AsyncIterable[Any]]]
@@ -162,7 +174,7 @@ CLIENTS: dict[tuple[str, str], tuple[Opener, tuple[str, ...]]] = {
     ("sse", "partstream"): (open_sse_partstream, ("asyncio", "trio")),
     ("sse", "httpx-sse"): (open_sse_httpx_sse, ("asyncio", "trio")),
     ("websocket", "partstream"): (open_ws_partstream, ("asyncio", "trio")),
-    ("websocket", "websockets"): (open_ws_websockets, ("asyncio",)),
+    ("websocket", "websockets"): (open_ws_websockets, ("asyncio", "trio")),
 }
 
 PEERS = {"sse": "httpx-sse", "websocket": "websockets"}
