@@ -90,6 +90,10 @@ def _short(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _sentence(text: str) -> str:
+    return text if text.endswith((".", "!", "?", "…")) else text + "."
+
+
 def _digest(*items: str) -> bytes:
     return hashlib.sha256("\x00".join(items).encode()).digest()
 
@@ -209,7 +213,7 @@ def answer_for(body: Mapping[str, Any], turn: TurnInput, interaction_id: str) ->
     config = body.get("generation_config") or {}
     prompt = turn.text
     summary = (
-        f'The question is "{_short(prompt, 60)}". A short, direct answer will do.'
+        f"The user asks: {_sentence(_short(prompt, 60))} A short, direct answer will do."
         if prompt
         else "A tool returned its result; summarise it for the user."
     )
@@ -246,7 +250,7 @@ def _answer_text(prompt: str, results: Sequence[tuple[str, str, Any]], fmt: Any)
         shown = result if isinstance(result, str) else json.dumps(result)
         parts.append(f"The {name or 'tool'} tool returned {_short(shown, 120)}.")
     if prompt:
-        parts.append(f'This is the partstream emulator answering "{_short(prompt)}".')
+        parts.append(f"You asked: {_sentence(_short(prompt))} This is the partstream emulator.")
     parts.extend(_FILLER)
     return " ".join(parts)
 
