@@ -39,7 +39,9 @@ from ._knobs import KnobError as KnobError
 from ._knobs import Script as Script
 from ._realtime import MALFORMED_WS_MESSAGE as MALFORMED_WS_MESSAGE
 from ._server import Emulator as Emulator
+from ._server import Served as Served
 from ._server import run_emulator as run_emulator
+from ._server import serve_asgi as serve_asgi
 
 __all__ = [
     "DEFAULT_API_KEY",
@@ -56,6 +58,8 @@ __all__ = [
     "KnobError",
     "RecordedRequest",
     "Script",
+    "Served",
     "StoredInteraction",
     "run_emulator",
+    "serve_asgi",
 ]

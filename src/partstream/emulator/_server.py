@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any, Final
 from urllib.parse import quote
@@ -16,7 +16,7 @@ import attrs
 from ._app import DEFAULT_API_KEY, DEFAULT_GATEWAY_API_KEY, EmulatorApp
 from ._knobs import Faults, Script
 
-__all__ = ["Emulator", "run_emulator"]
+__all__ = ["Emulator", "Served", "run_emulator", "serve_asgi"]
 
 #: Seconds the server waits for open (idle keep-alive) connections when it stops;
 #: the app ends its own streams and sessions first.
@@ -82,7 +82,7 @@ def _check_loopback(host: str) -> None:
     except ValueError:
         loopback = host == "localhost"
     if not loopback:
-        raise ValueError(f"the emulator listens on loopback only, not {host!r}")
+        raise ValueError(f"the emulator serves on loopback only, not {host!r}")
 
 
 @asynccontextmanager
@@ -104,14 +104,50 @@ async def run_emulator(
     :class:`EmulatorApp`; otherwise one is built from the other arguments.
     Leaving the block ends every open stream and session and stops the server.
     """
-    from hypercorn.config import Config
-    from hypercorn.utils import wrap_app
-
-    _check_loopback(host)
     if app is None:
         app = EmulatorApp(
             api_key=api_key, gateway_api_key=gateway_api_key, script=script, faults=faults
         )
+    async with serve_asgi(
+        app, host=host, port=port, log_level=log_level, before_stop=app.close_connections
+    ) as served:
+        yield Emulator(app=app, host=served.host, port=served.port)
+
+
+@attrs.frozen
+class Served:
+    """Where :func:`serve_asgi` listens."""
+
+    host: str
+    port: int
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+
+@asynccontextmanager
+async def serve_asgi(
+    app: Any,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    log_level: str = "WARNING",
+    before_stop: Callable[[], None] | None = None,
+) -> AsyncIterator[Served]:
+    """Serve any ASGI application with hypercorn on loopback for the ``async with`` block.
+
+    The emulator is served this way; so can be an application under test (the
+    example service's tests do). ``port=0`` picks a free port; the current event
+    loop (asyncio or trio) runs the server. On exit ``before_stop`` runs, then the
+    server stops gracefully (briefly: open connections get ``0.1`` s), even when
+    the block failed or was cancelled; an error in the block is re-raised as itself.
+    """
+    from hypercorn.config import Config
+    from hypercorn.utils import wrap_app
+
+    _check_loopback(host)
     config = Config()
     bind_host = f"[{host}]" if ":" in host else host
     config.bind = [f"{bind_host}:{port}"]
@@ -133,8 +169,7 @@ async def run_emulator(
 
     shutdown = anyio.Event()
     stopped = anyio.Event()
-    asgi: Any = app
-    wrapped = wrap_app(asgi, config.wsgi_max_body_size, "asgi")
+    wrapped = wrap_app(app, config.wsgi_max_body_size, "asgi")
 
     # The server runs shielded: an outer cancellation must not cut hypercorn's own
     # shutdown short (cancelling it mid-shutdown trips it up); it is stopped below.
@@ -152,13 +187,14 @@ async def run_emulator(
         async with anyio.create_task_group() as tg:
             tg.start_soon(run_server)
             try:
-                yield Emulator(app=app, host=host, port=bound_port)
+                yield Served(host=host, port=bound_port)
             except BaseException as exc:
                 # Re-raised below, once the server is down, so that it reaches the
                 # caller as itself rather than inside an exception group.
                 error = exc
             finally:
-                app.close_connections()
+                if before_stop is not None:
+                    before_stop()
                 shutdown.set()
                 with anyio.CancelScope(shield=True):
                     with anyio.move_on_after(_STOP_TIMEOUT):
