@@ -29,6 +29,15 @@ WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 # -- frames ----------------------------------------------------------------------------
 
 
+def unmask(data: bytes, mask: bytes) -> bytes:
+    """XOR with the 4-byte mask (RFC 6455 5.3), fast enough for megabytes."""
+    n = len(data)
+    if not n:
+        return b""
+    key = (mask * (n // 4 + 1))[:n]
+    return (int.from_bytes(data, "big") ^ int.from_bytes(key, "big")).to_bytes(n, "big")
+
+
 def frame(
     opcode: int,
     payload: bytes = b"",
@@ -52,7 +61,7 @@ def frame(
     else:
         head = struct.pack("!BB", b0, mask_bit | n)
     if mask is not None:
-        payload = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        payload = unmask(payload, mask)
         head += mask
     return head + payload
 
@@ -161,8 +170,7 @@ class RawPeer:
         mask = self.buffer[pos : pos + 4]
         raw = self.buffer[pos + 4 : pos + 4 + n]
         self.buffer = self.buffer[pos + 4 + n :]
-        payload = bytes(b ^ mask[i % 4] for i, b in enumerate(raw))
-        return bool(b0 & 0x80), b0 & 0x0F, payload
+        return bool(b0 & 0x80), b0 & 0x0F, unmask(raw, mask)
 
     async def read_until_close(self) -> tuple[int | None, str]:
         """Skip frames up to the client's close frame; return its (code, reason)."""
@@ -188,31 +196,41 @@ Handler = Callable[[RawPeer], Awaitable[None]]
 
 
 @asynccontextmanager
-async def raw_server(handler: Handler, *, host: str = "127.0.0.1") -> AsyncIterator[int]:
+async def raw_server(
+    handler: Handler, *, host: str = "127.0.0.1", grace: float = 5.0
+) -> AsyncIterator[int]:
     """Serve ``handler`` on a loopback port in this event loop; yield the port.
 
-    A handler that raises fails the test when the block exits.
+    At exit, handlers get ``grace`` seconds to finish, then are cancelled. A
+    handler that raised fails the test when the block exits.
     """
     failures: list[BaseException] = []
+    done: list[anyio.Event] = []
 
     async def serve_one(stream: anyio.abc.SocketStream) -> None:
-        async with stream:
-            try:
+        finished = anyio.Event()
+        done.append(finished)
+        try:
+            async with stream:
                 await handler(RawPeer(stream))
-            except (anyio.BrokenResourceError, anyio.ClosedResourceError, anyio.EndOfStream):
-                pass
-            except Exception as exc:
-                failures.append(exc)
+        except (anyio.BrokenResourceError, anyio.ClosedResourceError, anyio.EndOfStream):
+            pass
+        except Exception as exc:
+            failures.append(exc)
+        finally:
+            finished.set()
 
     listener = await anyio.create_tcp_listener(local_host=host, local_port=0)
     port = int(listener.extra(anyio.abc.SocketAttribute.local_port))
-    async with anyio.create_task_group() as tg:
+    async with listener, anyio.create_task_group() as tg:
         tg.start_soon(listener.serve, serve_one)
         try:
             yield port
         finally:
+            with anyio.move_on_after(grace, shield=True):
+                for finished in done:
+                    await finished.wait()
             tg.cancel_scope.cancel()
-            await listener.aclose()
     if failures:
         raise failures[0]
 

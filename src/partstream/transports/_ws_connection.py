@@ -383,7 +383,9 @@ class WebSocketConnection:
         self._transport_lost = False
         self._pings: dict[bytes, anyio.Event] = {}
         self._reader_done = anyio.Event()
-        self._read_scope = anyio.CancelScope()
+        # Shielded: when the caller's block is cancelled, the reader keeps going so that
+        # aclose() can still finish the closing handshake; _exit() cancels it at the end.
+        self._read_scope = anyio.CancelScope(shield=True)
         self._keepalive_scope = anyio.CancelScope()
         self._tg: anyio.abc.TaskGroup | None = None
 
@@ -431,8 +433,16 @@ class WebSocketConnection:
             tg = self._tg
             if tg is not None:
                 self._tg = None
+                self._read_scope.cancel()
                 tg.cancel_scope.cancel()
-                await tg.__aexit__(None, None, None)
+                try:
+                    await tg.__aexit__(None, None, None)
+                finally:
+                    self._send_channel.close()
+                    self._recv_channel.close()
+                    if not self._transport_lost:
+                        with anyio.CancelScope(shield=True):
+                            await self._abort()
 
     async def aclose(self, code: int = CLOSE_NORMAL, reason: str = "") -> None:
         """Close the connection: the closing handshake, bounded by ``close_timeout``.
@@ -582,13 +592,14 @@ class WebSocketConnection:
                 )
                 self._first_error.__cause__ = exc
         # The end, whatever the cause: tell the consumer, then finish the close.
-        if self._first_error is None and proto.failure is not None:
-            self._first_error = proto.failure
-        self._send_channel.close()
-        for waiter in self._pings.values():
-            waiter.set()
         try:
-            await self._finish_close()
+            if self._first_error is None and proto.failure is not None:
+                self._first_error = proto.failure
+            self._send_channel.close()
+            for waiter in self._pings.values():
+                waiter.set()
+            with anyio.CancelScope(shield=True):
+                await self._finish_close()
         finally:
             self._reader_done.set()
 
