@@ -469,6 +469,10 @@ class InteractionsStreamTransform:
         if index is None:
             self._invalid(event, "step.start needs a numeric index", out)
             return
+        previous = self._blocks.pop(index, None)
+        if previous is not None:
+            # A second step.start for an open index: end what the first one started.
+            self._close_dangling(previous, out)
         step = event.get("step")
         if type(step) is not dict:
             step = _EMPTY
@@ -535,9 +539,6 @@ class InteractionsStreamTransform:
             )
         else:
             block = _Unknown(block_id)
-        previous = self._blocks.get(index)
-        if previous is not None:
-            self._close_dangling(previous, out)
         self._blocks[index] = block
 
     def _close_dangling(self, block: _Block, out: list[Part]) -> None:
