@@ -240,7 +240,10 @@ async def raw_server(
 
 @contextmanager
 def threaded_asyncio(start: Callable[[], Awaitable[tuple[int, Any]]]) -> Iterator[int]:
-    """Run ``start()`` (returns (port, server with close()/wait_closed()) ) in an asyncio thread."""
+    """Run ``start()`` in an asyncio thread; it returns (port, server).
+
+    The server needs ``close()`` and ``wait_closed()``.
+    """
     ready = threading.Event()
     state: dict[str, Any] = {}
 
@@ -257,10 +260,8 @@ def threaded_asyncio(start: Callable[[], Awaitable[tuple[int, Any]]]) -> Iterato
         state["port"] = port
         ready.set()
         await stop.wait()
-        await server.aclose() if hasattr(server, "aclose") else None
-        if hasattr(server, "close"):
-            server.close()
-            await server.wait_closed()
+        server.close()
+        await server.wait_closed()
 
     thread = threading.Thread(target=asyncio.run, args=(main(),), daemon=True)
     thread.start()
