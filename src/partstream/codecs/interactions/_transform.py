@@ -305,12 +305,33 @@ class InteractionsStreamTransform:
         event, its own raw value) or ``None`` (skipped).
         """
         out: list[Part] = []
-        if type(item) is list:
-            one = self._one
+        if type(item) is not list:
+            self._one(item, out)
+            return out
+        one = self._one
+        if self._include_raw:
             for entry in item:
                 one(entry, out)
-        else:
-            self._one(item, out)
+            return out
+        # Hot path, inlined: a text delta for an open text block. Anything else, or
+        # anything unexpected on the way, takes the general path, which decides the
+        # same way for these events.
+        blocks = self._blocks
+        append = out.append
+        for entry in item:
+            if type(entry) is dict and entry.get("event_type") == "step.delta":
+                index = entry.get("index")
+                block = blocks.get(index) if type(index) is int else None
+                if type(block) is _Text:
+                    delta = entry.get("delta")
+                    if type(delta) is dict and delta.get("type") == "text":
+                        text = delta.get("text")
+                        if type(text) is str:
+                            if text:
+                                # Positional: cheaper than keywords for attrs' __init__.
+                                append(TextDelta(block.id, text))
+                            continue
+            one(entry, out)
         return out
 
     def finish(self) -> list[Part]:
