@@ -501,7 +501,7 @@ def tls_server(tls_ca: trustme.CA) -> Iterator[tuple[int, list[str | None]]]:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     cert.configure_cert(context)
     sni: list[str | None] = []
-    context.sni_callback = lambda sock, name, ctx: sni.append(name)  # type: ignore[assignment]
+    context.sni_callback = lambda sock, name, ctx: sni.append(name)
 
     async def start() -> tuple[int, Any]:
         server = await asyncio_serve(
@@ -541,7 +541,7 @@ async def test_wss_sends_sni_and_checks_the_host_name(
     async with connect_websocket(
         f"wss://localhost:{port}/info", ssl_context=client_context(tls_ca), **opts()
     ) as ws:
-        info = json.loads(await ws.receive())  # type: ignore[arg-type]
+        info = json.loads(await ws.receive())
     assert info["headers"]["host"] == f"localhost:{port}"
     assert "localhost" in sni[before:]
 
