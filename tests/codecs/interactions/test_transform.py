@@ -185,6 +185,17 @@ def test_service_tier_body_wins_over_header(
     assert out[-1]["providerMetadata"]["google"].get("serviceTier") == expected
 
 
+def test_the_header_tier_may_arrive_after_the_transform_was_built() -> None:
+    t = InteractionsStreamTransform(service_tier="flex")
+    t.header_service_tier = "priority"
+    assert t.header_service_tier == "priority"
+    assert t.finish()[-1].to_dict()["providerMetadata"] == {"google": {"serviceTier": "priority"}}
+    t = InteractionsStreamTransform()
+    t.feed(completed(service_tier="standard"))
+    t.header_service_tier = "priority"  # the body still wins
+    assert t.finish()[-1].to_dict()["providerMetadata"]["google"]["serviceTier"] == "standard"
+
+
 def test_an_empty_interaction_id_is_no_id() -> None:
     out = run(
         [

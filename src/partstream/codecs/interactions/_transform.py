@@ -236,12 +236,13 @@ class InteractionsStreamTransform:
 
     __slots__ = (
         "_blocks",
+        "_body_tier",
         "_generate_id",
         "_handlers",
         "_has_function_call",
+        "_header_tier",
         "_include_raw",
         "_interaction_id",
-        "_service_tier",
         "_source_keys",
         "_status",
         "_usage",
@@ -259,7 +260,8 @@ class InteractionsStreamTransform:
         self._warnings = tuple(warnings)
         self._generate_id = generate_id
         self._include_raw = bool(include_raw_chunks)
-        self._service_tier: Any = service_tier
+        self._header_tier = service_tier
+        self._body_tier: Any = None
         self._interaction_id: str | None = None
         self._usage: Any = None
         self._status: str | None = None
@@ -286,6 +288,15 @@ class InteractionsStreamTransform:
     def interaction_id(self) -> str | None:
         """The interaction id seen so far (``None`` until one was sent, or if empty)."""
         return self._interaction_id
+
+    @property
+    def header_service_tier(self) -> str | None:
+        """The ``x-gemini-service-tier`` header's tier; settable once the response arrives."""
+        return self._header_tier
+
+    @header_service_tier.setter
+    def header_service_tier(self, tier: str | None) -> None:
+        self._header_tier = tier
 
     @property
     def status(self) -> str | None:
@@ -352,7 +363,9 @@ class InteractionsStreamTransform:
                 ),
                 provider_metadata=finish_metadata(
                     interaction_id=self._interaction_id,
-                    service_tier=self._service_tier,
+                    service_tier=self._body_tier
+                    if self._body_tier is not None
+                    else self._header_tier,
                     usage=self._usage,
                     by_modality=True,
                 ),
@@ -451,7 +464,7 @@ class InteractionsStreamTransform:
         # `x-gemini-service-tier` header `generateContent` uses: the body wins.
         tier = interaction.get("service_tier")
         if tier is not None:
-            self._service_tier = tier
+            self._body_tier = tier
 
     def _error(self, event: dict[str, Any], out: list[Part]) -> None:
         self._status = "failed"
