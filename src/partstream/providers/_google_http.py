@@ -233,19 +233,33 @@ class JsonResponse:
 
 
 async def _read_limited(response: httpx.Response, limit: int) -> bytes:
-    chunks: list[bytes] = []
+    """The whole body, refusing more than ``limit`` bytes; closes the response."""
+    chunks = response.aiter_bytes()
+    body: list[bytes] = []
     size = 0
-    async for chunk in response.aiter_bytes():
-        size += len(chunk)
-        if size > limit:
-            raise errors.LimitExceededError(
-                limit="response body size",
-                value=limit,
-                option="max_response_size",
-                detail=f"{response.request.method} {response.request.url}",
-            )
-        chunks.append(chunk)
-    return b"".join(chunks)
+    try:
+        async for chunk in chunks:
+            size += len(chunk)
+            if size > limit:
+                raise errors.LimitExceededError(
+                    limit="response body size",
+                    value=limit,
+                    option="max_response_size",
+                    detail=f"{response.request.method} {response.request.url}",
+                )
+            body.append(chunk)
+    finally:
+        # httpx's body iterators are nested async generators: close the response,
+        # then pull once more so the failing read finishes every one of them now
+        # (an abandoned one would be finalised later, with a ResourceWarning on trio).
+        with anyio.CancelScope(shield=True):
+            await response.aclose()
+            try:
+                async for _ in chunks:
+                    pass
+            except Exception:
+                pass
+    return b"".join(body)
 
 
 async def send_json(
@@ -268,10 +282,7 @@ async def send_json(
     request = client.build_request(method, url, headers=headers, content=content)
     try:
         response = await client.send(request, stream=True)
-        try:
-            payload = await _read_limited(response, config.max_response_size)
-        finally:
-            await response.aclose()
+        payload = await _read_limited(response, config.max_response_size)
     except httpx.HTTPError as exc:
         raise translate_httpx_error(exc, method, url) from exc
     if not response.is_success:

@@ -123,7 +123,10 @@ class InteractionCursor:
         if not isinstance(warnings, list) or not all(isinstance(w, dict) for w in warnings):
             raise bad("warnings must be a list of objects")
         for w in warnings:
-            parts.warning_from_dict(w)  # validates
+            try:
+                parts.warning_from_dict(w)
+            except errors.InvalidArgumentError as exc:
+                raise bad(f"warnings: {exc}") from None
         return cls(
             interaction_id=interaction_id,
             last_event_id=last,
@@ -187,40 +190,45 @@ DEFAULT_RESUME_POLICY: Final = ResumePolicy(
 )
 
 
-def _google_error(exc: errors.APICallError) -> errors.APICallError:
-    """The same failure with Google's own message when the body is a Google error."""
+def _google_error(exc: errors.APICallError, config: ApiConfig) -> errors.APICallError:
+    """The same failure with Google's own message (when the body is a Google error),
+    and the API key scrubbed from message and body."""
+    body = config.scrub(exc.response_body) if exc.response_body is not None else None
+    data: Any = exc.data
+    message = config.scrub(Exception.__str__(exc))
     try:
-        data = json.loads(exc.response_body or "")
+        parsed = json.loads(body or "")
     except ValueError:
-        return exc
-    inner = data.get("error") if isinstance(data, dict) else None
-    message = inner.get("message") if isinstance(inner, dict) else None
-    if not isinstance(message, str):
-        return exc
-    better = errors.APICallError(
+        parsed = None
+    inner = parsed.get("error") if isinstance(parsed, dict) else None
+    if isinstance(inner, dict) and isinstance(inner.get("message"), str):
+        message, data = inner["message"], parsed
+    return errors.APICallError(
         message,
         url=exc.url,
         status_code=exc.status_code,
         response_headers=exc.response_headers,
-        response_body=exc.response_body,
+        response_body=body,
         retry_after=exc.retry_after,
         is_retryable=exc.is_retryable,
         data=data,
     )
-    return better
 
 
-def _with_google_errors(source: SSESource[Any]) -> Callable[[Emit[Any]], Any]:
+def _with_google_errors(source: SSESource[Any], config: ApiConfig) -> Callable[[Emit[Any]], Any]:
     async def run(emit: Emit[Any]) -> None:
         try:
             await source(emit)
         except errors.APICallError as exc:
-            raise _google_error(exc) from exc.__cause__
+            raise _google_error(exc, config) from exc.__cause__
         except errors.StreamResumeError as exc:
             cause = exc.__cause__
             if isinstance(cause, errors.APICallError):
-                exc.__cause__ = _google_error(cause)
-            raise
+                cause = _google_error(cause, config)
+            better = errors.StreamResumeError(
+                config.scrub(str(exc)), attempts=exc.attempts, last_event_id=exc.last_event_id
+            )
+            raise better from cause
 
     return run
 
@@ -475,13 +483,17 @@ class InteractionStream:
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
         tb: TracebackType | None,
-    ) -> bool:
+    ) -> None:
         await self.aclose()
-        return False
 
     async def aclose(self) -> None:
         """Close the stream (cancelling an unfinished background run, see the module doc)."""
         stack, self._exit = self._exit, None
+        batches, self._batches = self._batches, None
+        if batches is not None:
+            # Finish the batch iterator now (an abandoned async generator would be
+            # finalised later by the event loop, with a ResourceWarning on trio).
+            await batches.aclose()  # type: ignore[attr-defined]
         if stack is not None:
             await stack.aclose()
 
@@ -571,7 +583,7 @@ class InteractionStream:
             expect=cursor.last_event_id if cursor is not None else None,
         )
         return open_stream(
-            _with_google_errors(source), self._tracker, cleanups=[self._maybe_cancel]
+            _with_google_errors(source, plan.config), self._tracker, cleanups=[self._maybe_cancel]
         )
 
     def _open_post_stream(self, client: httpx.AsyncClient) -> PartStream[parts.Part]:
@@ -588,7 +600,7 @@ class InteractionStream:
             on_response=self._on_response,
         )
         self._header_tier = _HeaderTier(self._transform())
-        return open_stream(_with_google_errors(source), self._header_tier)
+        return open_stream(_with_google_errors(source, plan.config), self._header_tier)
 
     def _on_response(self, response: httpx.Response) -> None:
         if self.response_headers is None:

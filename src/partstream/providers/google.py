@@ -22,6 +22,7 @@ from ._google_http import API_KEY_ENV as API_KEY_ENV
 from ._google_http import API_REVISION as API_REVISION
 from ._google_http import DEFAULT_BASE_URL as DEFAULT_BASE_URL
 from ._google_poll import PollingPolicy as PollingPolicy
+from ._google_stream import DEFAULT_RESUME_POLICY as DEFAULT_RESUME_POLICY
 from ._google_stream import InteractionCursor as InteractionCursor
 from ._google_stream import InteractionStream as InteractionStream
 
@@ -29,6 +30,7 @@ __all__ = [
     "API_KEY_ENV",
     "API_REVISION",
     "DEFAULT_BASE_URL",
+    "DEFAULT_RESUME_POLICY",
     "GenerateResult",
     "GoogleProvider",
     "InteractionCursor",
