@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from functools import partial
 from typing import Any
 
@@ -229,3 +229,78 @@ async def serve(app: Any) -> AsyncIterator[str]:
     finally:
         for sock in sockets.insecure_sockets:
             sock.close()
+
+
+@attrs.define
+class ThreadPeer:
+    """A ``websockets`` server in a thread of its own (so it serves asyncio and trio tests).
+
+    hypercorn does not tell an ASGI app the client's close code (it reports 1006 for
+    every close the client starts), so the tests that check the code the client
+    closes with use this peer. It accepts the Gateway contract (the marker is echoed
+    when offered, the token must be valid) and records what it saw.
+    """
+
+    url: str = ""
+    close_codes: list[int | None] = attrs.field(factory=list)
+    received: list[str] = attrs.field(factory=list)
+
+
+@contextmanager
+def thread_peer(valid_tokens: frozenset[str] = frozenset({VALID_TOKEN})) -> Iterator[ThreadPeer]:
+    import asyncio
+    import threading
+
+    from websockets.asyncio.server import ServerConnection
+    from websockets.asyncio.server import serve as ws_serve
+    from websockets.http11 import Request, Response
+
+    from partstream.codecs.gateway import (
+        GATEWAY_REALTIME_SUBPROTOCOL,
+        get_gateway_realtime_auth_token,
+    )
+
+    result = ThreadPeer()
+    ready = threading.Event()
+    loop = asyncio.new_event_loop()
+    stop: asyncio.Future[None] = loop.create_future()
+
+    def process_request(conn: ServerConnection, request: Request) -> Response | None:
+        token = get_gateway_realtime_auth_token(request.headers.get("Sec-WebSocket-Protocol"))
+        if token not in valid_tokens:
+            return conn.respond(401, "invalid token\n")
+        return None
+
+    def select(conn: ServerConnection, offered: Any) -> Any:
+        return GATEWAY_REALTIME_SUBPROTOCOL if GATEWAY_REALTIME_SUBPROTOCOL in offered else None
+
+    async def handler(conn: ServerConnection) -> None:
+        try:
+            async for message in conn:
+                result.received.append(message if isinstance(message, str) else message.decode())
+        except Exception:
+            pass
+        result.close_codes.append(conn.close_code)
+
+    async def main() -> None:
+        async with ws_serve(
+            handler,
+            "127.0.0.1",
+            0,
+            process_request=process_request,
+            select_subprotocol=select,
+        ) as server:
+            port = next(iter(server.sockets)).getsockname()[1]
+            result.url = f"http://127.0.0.1:{port}"
+            ready.set()
+            await stop
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(main(),), daemon=True)
+    thread.start()
+    ready.wait(5)
+    try:
+        yield result
+    finally:
+        loop.call_soon_threadsafe(stop.set_result, None)
+        thread.join(5)
+        loop.close()

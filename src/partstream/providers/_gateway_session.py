@@ -367,7 +367,12 @@ async def open_session(
     try:
         await _check_subprotocol(ws)
         session = GatewayRealtimeSession(ws, model)
-        await session.send(SessionUpdate(config=config))
+        try:
+            await session.send(SessionUpdate(config=config))
+        except ClosedByPeerError:
+            # The Gateway closed first: what it sent before closing is still to be read,
+            # and iterating reports how it ended.
+            pass
         yield session
     except BaseException as exc:
         await connector.__aexit__(type(exc), exc, exc.__traceback__)
