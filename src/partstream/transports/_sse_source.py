@@ -48,6 +48,7 @@ import email.utils
 import math
 import random
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, Final, Generic, Literal, TypeVar, final, overload
 
@@ -87,6 +88,8 @@ DEFAULT_TIMEOUT: Final = httpx.Timeout(30.0, read=300.0)
 #: Seconds the response/client close may take at exit, even under cancellation.
 _CLOSE_TIMEOUT: Final = 5.0
 _EMPTY_CLOSE: Final = "SSE stream closed without producing any events"
+#: How many of the latest waits ``SSESource.delays`` remembers.
+_KEEP_DELAYS: Final = 64
 
 
 def _positive_number(name: str, *, allow_zero: bool = True) -> Callable[[Any, Any, Any], None]:
@@ -247,7 +250,13 @@ class SSESource(Generic[T]):
 
     Readable at any time: ``last_event_id`` (a portable cursor: pass it as
     ``last_event_id=`` to a new source to continue elsewhere), ``attempts``
-    (requests sent so far) and ``delays``.
+    (requests sent so far) and ``delays`` (the latest waits before reconnecting,
+    at most 64). One source runs one stream at a time.
+
+    The cursor moves only forward: an item without an ID (``event_id`` returned
+    ``None``, or an SSE event before any ``id:`` field of its connection) keeps
+    the previous one, so an empty ``id:`` field does not clear it. Each
+    connection gets a fresh decoder, as the standard's per-stream buffers are.
     """
 
     @overload
@@ -347,7 +356,7 @@ class SSESource(Generic[T]):
         self._dedupe: str | None = None
         self.last_event_id: str | None = last_event_id or None
         self.attempts = 0
-        self.delays: list[float] = []
+        self.delays: deque[float] = deque(maxlen=_KEEP_DELAYS)
 
     @property
     def url(self) -> str:
