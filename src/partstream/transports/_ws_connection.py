@@ -149,7 +149,13 @@ def connect_websocket(
     * ``ping_interval``/``ping_timeout``: keepalive pings; no pong in time fails
       the connection with 1011. ``ping_interval=None`` turns keepalive off.
     * ``max_batches``: depth of the receive channel, in batches (one batch per
-      socket read of at most ``read_size`` bytes).
+      socket read of at most ``read_size`` bytes). A consumer that stops reading
+      stops the socket reads once the channel is full, so at most about
+      ``max_batches * read_size`` bytes of messages wait in memory (plus one
+      message being reassembled, up to ``max_message_size``).
+
+    While the consumer is stalled, pongs are not read either: a keepalive
+    ``ping_timeout`` shorter than the stall fails the connection with 1011.
     """
     parsed = parse_websocket_url(url)
     handshake = ClientHandshake(parsed, subprotocols=subprotocols, headers=headers)
