@@ -477,7 +477,7 @@ async def test_keepalive_pings_and_survives_with_pongs() -> None:
 
     async with (
         raw_server(handler) as port,
-        connect(port, ping_interval=0.05, ping_timeout=1.0, close_timeout=2.0) as ws,
+        connect(port, ping_interval=0.05, ping_timeout=5.0, close_timeout=2.0) as ws,
     ):
         await anyio.sleep(0.4)
         assert not ws.closed
