@@ -725,3 +725,49 @@ async def test_resume_under_arbitrary_cuts(
     else:
         assert peer.delivered[-3:] == [0, 0, 0]
         assert error.attempts == attempts
+
+
+def _named_cuts() -> list[tuple[str, int, int]]:
+    """(name, cut offset, events completed before the cut) over CRLF frames."""
+    f0, f1 = (_crlf_frame(ev) for ev in events_for(2)[:2])
+    euro = f1.index("\u20ac".encode())
+    return [
+        ("inside the first event", 10, 0),
+        ("between events", len(f0), 1),
+        ("mid-line", len(f0) + 10, 1),
+        ("mid-UTF-8 character", len(f0) + euro + 1, 1),
+        ("between CR and LF of the data line end", len(f0) + len(f1) - 3, 1),
+        ("after the blank line's CR, before its LF", len(f0) + len(f1) - 1, 2),
+    ]
+
+
+def _crlf_frame(event: dict[str, object]) -> bytes:
+    return b"data: " + json.dumps(event, ensure_ascii=False).encode() + b"\r\n\r\n"
+
+
+@pytest.mark.parametrize(("name", "cut", "completed"), _named_cuts())
+async def test_resume_at_named_cut_points(name: str, cut: int, completed: int) -> None:
+    events = events_for(2)
+    frames = [_crlf_frame(ev) for ev in events]
+
+    def script(request: Request, index: int) -> Reply:
+        if index == 0:
+            return Reply(b"".join(frames), cut_at=cut, framing="chunked")
+        start = next(
+            (i + 1 for i in range(len(frames)) if f"last_event_id=e{i}" in request.target), 0
+        )
+        return Reply(b"".join(frames[start:]))
+
+    sleeps = Sleeps()
+    async with serve(script) as server:
+        source = interactions_source(server.url, sleeps)
+        got = await collect(source)
+    assert got == events, name
+    assert source.attempts == 2
+    expected_cursor = f"last_event_id=e{completed - 1}" if completed else None
+    if expected_cursor is None:
+        assert "last_event_id" not in server.requests[1].target
+        assert sleeps.delays == [0.5]  # the first attempt delivered nothing
+    else:
+        assert expected_cursor in server.requests[1].target
+        assert sleeps.delays == [0.0]
