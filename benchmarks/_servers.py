@@ -13,7 +13,8 @@ Modes (both protocols):
 
 * ``blast``: ``events=N`` (SSE) or ``messages=N`` and ``size=B`` (WebSocket): the
   whole stream is pre-built once and written in large slices, then the stream
-  ends (SSE: the connection closes; WebSocket: a 1000 close).
+  ends (SSE: the connection closes; WebSocket: a 1000 close). With
+  ``group=G/streams=N`` the body waits until N streams of group G are open.
 * ``push``: an endless stream of small events, up to ``limit=`` bytes, counted in
   ``/stats/<tag>`` (``pushed``: bytes the socket accepted). With a stalled
   consumer this shows backpressure: the count stops growing.
@@ -160,6 +161,7 @@ class _Server:
     def __init__(self) -> None:
         self.stats: dict[str, dict[str, Any]] = {}
         self._bodies: dict[tuple[str, int, int], bytes] = {}
+        self._groups: dict[str, asyncio.Event] = {}
 
     def _body(self, kind: str, n: int, size: int) -> bytes:
         key = (kind, n, size)
@@ -226,6 +228,8 @@ class _Server:
             b"cache-control: no-cache\r\nconnection: close\r\n\r\n"
         )
         if mode == "blast":
+            await writer.drain()
+            await self._barrier(params)
             await self._write_all(writer, self._body("sse", int(params.get("events", "1000")), 0))
         elif mode == "push":
             writer.write(sse_head())
@@ -234,6 +238,23 @@ class _Server:
             writer.write(sse_head())
             await self._tick(writer, params, lambda t: sse_delta(t))
             writer.write(sse_tail())
+
+    async def _barrier(self, params: dict[str, str]) -> None:
+        """``group=G/streams=N``: hold every stream of group G until N of them are open.
+
+        ``/stats/G`` then has ``released``: the ``time.time()`` the N-th arrived, so a
+        client can time the transfer without the connection set-up.
+        """
+        group = params.get("group")
+        if not group:
+            return
+        stats = self.stats.setdefault(group, {"arrived": 0})
+        event = self._groups.setdefault(group, asyncio.Event())
+        stats["arrived"] += 1
+        if stats["arrived"] >= int(params.get("streams", "1")):
+            stats["released"] = time.time()
+            event.set()
+        await event.wait()
 
     async def _write_all(self, writer: asyncio.StreamWriter, body: bytes) -> None:
         view = memoryview(body)
@@ -319,6 +340,8 @@ class _Server:
                 body = self._body(
                     "ws", int(params.get("messages", "1000")), int(params.get("size", "150"))
                 )
+                await writer.drain()
+                await self._barrier(params)
                 await self._write_all(writer, body)
             elif mode == "push":
                 frame = ws_frame(ws_message(int(params.get("size", "150"))))
