@@ -26,10 +26,11 @@ from typing import Any
 
 from ._common import SIZES
 
-#: name -> module, in the order they run.
+#: name -> module, in the order they run; any other ``bench_*.py`` found is appended.
 REGISTRY: dict[str, str] = {
     "pipeline": "benchmarks.bench_pipeline",
     "decoder": "benchmarks.bench_decoder",
+    "codec": "benchmarks.bench_codec",
     "stream": "benchmarks.bench_stream",
     "websocket": "benchmarks.bench_websocket",
     "realtime": "benchmarks.bench_realtime",
@@ -37,6 +38,9 @@ REGISTRY: dict[str, str] = {
     "concurrency": "benchmarks.bench_concurrency",
     "latency": "benchmarks.bench_latency",
 }
+
+for _path in sorted(Path(__file__).parent.glob("bench_*.py")):
+    REGISTRY.setdefault(_path.stem.removeprefix("bench_"), f"benchmarks.{_path.stem}")
 
 COLUMNS = (
     "benchmark",

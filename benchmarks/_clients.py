@@ -13,7 +13,9 @@ client (its asyncio or trio flavour).
 
 from __future__ import annotations
 
+import functools
 import json
+import ssl
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
@@ -40,9 +42,17 @@ def sse_variant() -> str:
     return "model.stream()" if google_available() else "SSE actor (httpx+SSEDecoder+json)"
 
 
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    # Loading the trust store costs tens of ms per client; every URL here is plain http.
+    return ssl.create_default_context()
+
+
 def http_client(connections: int = 100) -> httpx.AsyncClient:
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    return httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(60.0, pool=None))
+    return httpx.AsyncClient(
+        limits=limits, timeout=httpx.Timeout(60.0, pool=None), verify=_ssl_context()
+    )
 
 
 class _SSEStage:

@@ -31,7 +31,7 @@ from ._servers import ServerProcess
 MIB = 2**20
 
 _PARAMS: dict[str, dict[str, Any]] = {
-    "smoke": {"levels": (1, 4), "total": 400, "min_per_stream": 50, "rounds": 1},
+    "smoke": {"levels": (1, 3), "total": 150, "min_per_stream": 50, "rounds": 1},
     "full": {"levels": (1, 10, 100, 1000), "total": 60_000, "min_per_stream": 200, "rounds": 3},
 }
 
