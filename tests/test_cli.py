@@ -296,3 +296,16 @@ async def test_emulator_command_serves_until_ctrl_c() -> None:
         process.send_signal(signal.SIGINT)
         with anyio.fail_after(30):
             assert await process.wait() == 0
+
+
+@pytest.mark.parametrize("args", [["stream", "x"], ["realtime", "x"], ["emulator"]])
+def test_without_hypercorn_the_error_says_what_to_install(
+    args: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("GOOGLE_GENERATIVE_AI_API_KEY", raising=False)
+    monkeypatch.delenv("AI_GATEWAY_API_KEY", raising=False)
+    monkeypatch.setitem(sys.modules, "hypercorn", None)
+    assert main(args) == 1
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1
+    assert "pip install 'partstream[emulator]'" in lines[0]

@@ -24,6 +24,7 @@ Exit codes: 0 success, 1 an error (one line on stderr), 2 a usage error,
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import signal
@@ -280,6 +281,7 @@ async def _with_endpoint(
         )
     if not args.emulator and (args.api_key or os.environ.get(key_env)):
         return await body(None, args.api_key)
+    _require_server(f"set {key_env} (or pass --base-url), or")
     from .emulator import KnobError, Script, run_emulator
     from .emulator._knobs import parse_knobs
 
@@ -298,6 +300,14 @@ async def _with_endpoint(
             f"{reason}: answering from the embedded emulator at {emulator.url} (offline, scripted)"
         )
         return await body(base_of(emulator), key_of(emulator))
+
+
+def _require_server(advice: str) -> None:
+    if importlib.util.find_spec("hypercorn") is None:
+        raise errors.PartstreamError(
+            f"the embedded emulator needs hypercorn: {advice + ' ' if advice else ''}"
+            "pip install 'partstream[emulator]'"
+        )
 
 
 def _default_key(env: str) -> str:
@@ -415,6 +425,7 @@ async def _emulator(args: argparse.Namespace) -> int:
 
     if not 0 <= args.port <= 65535:
         raise UsageError(f"partstream emulator: --port {args.port} is not a TCP port")
+    _require_server("")
     try:
         async with run_emulator(host=args.host, port=args.port) as emulator:
             print(
