@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import random
 from typing import Any
 
+import anyio
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from partstream.emulator import Faults, KnobError, Script
+from partstream.emulator import EmulatorApp, Faults, KnobError, Script
+from partstream.emulator._asgi import FaultSchedule
 from partstream.emulator._knobs import parse_knobs
 from partstream.emulator._model import (
     RequestError,
@@ -19,6 +22,7 @@ from partstream.emulator._model import (
     split_text,
     synthesize_value,
 )
+from partstream.emulator._realtime import RealtimeSession
 
 OWNER = {"model": "gemini-2.5-flash"}
 
@@ -296,3 +300,124 @@ def test_knob_parsing_reads_both_spellings_and_rejects_unknown_keys() -> None:
         Faults(close_code=1006)
     with pytest.raises(KnobError, match="deltas"):
         Script(deltas=0)
+
+
+text_blocks = st.fixed_dictionaries({"type": st.just("text"), "text": st.text(max_size=20)})
+steps = st.one_of(
+    st.fixed_dictionaries(
+        {"type": st.just("user_input"), "content": st.lists(text_blocks | json_values, max_size=3)}
+    ),
+    st.fixed_dictionaries(
+        {"type": st.sampled_from(["function_call", "thought", "model_output", "text"])},
+        optional={"text": json_values, "name": json_values, "id": json_values},
+    ),
+    json_values,
+)
+tools = st.lists(
+    st.one_of(
+        st.fixed_dictionaries(
+            {"type": st.just("function"), "name": st.text(max_size=8)},
+            optional={"parameters": json_values},
+        ),
+        st.just({"type": "google_search"}),
+        json_values,
+    ),
+    max_size=3,
+)
+bodies = st.fixed_dictionaries(
+    {},
+    optional={
+        "model": st.text(max_size=8) | json_values,
+        "agent": st.text(max_size=8),
+        "input": st.text(max_size=30) | st.lists(steps, max_size=4) | json_values,
+        "tools": tools | json_values,
+        "stream": st.booleans(),
+        "background": st.booleans(),
+        "store": st.booleans() | json_values,
+        "generation_config": st.fixed_dictionaries(
+            {}, optional={"tool_choice": json_values, "thinking_summaries": json_values}
+        )
+        | json_values,
+        "response_format": json_values,
+        "previous_interaction_id": json_values,
+    },
+)
+
+
+@settings(max_examples=60)
+@given(body=bodies)
+def test_request_validation_answers_a_4xx_or_a_complete_interaction(body: dict[str, Any]) -> None:
+    app = EmulatorApp()
+    code = 0
+    try:
+        interaction = app._new_interaction(body, Script(deltas=2))
+    except RequestError as exc:
+        code = exc.code
+    else:
+        assert interaction.events[-1]["event_type"] == "interaction.completed"
+        assert interaction.events[-1]["interaction"]["status"] in ("completed", "requires_action")
+        json.dumps(interaction.body(with_input=True))
+        assert len({e["event_id"] for e in interaction.events}) == len(interaction.events)
+    assert code == 0 or 400 <= code < 500
+
+
+client_events = st.one_of(
+    st.fixed_dictionaries(
+        {
+            "type": st.sampled_from(
+                [
+                    "session-update",
+                    "input-audio-append",
+                    "input-audio-commit",
+                    "input-audio-clear",
+                    "conversation-item-create",
+                    "conversation-item-truncate",
+                    "response-cancel",
+                    "nonsense",
+                ]
+            )
+        },
+        optional={
+            "config": json_values,
+            "audio": json_values,
+            "item": json_values,
+            "itemId": json_values,
+        },
+    ),
+    json_values,
+)
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+@settings(max_examples=40)
+@given(events=st.lists(client_events, max_size=6))
+def test_realtime_client_events_only_ever_get_events_back(backend: str, events: list[Any]) -> None:
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        raise AssertionError("not used")
+
+    async def send(message: Any) -> None:
+        sent.append(dict(message))
+
+    async def main() -> None:
+        session = RealtimeSession(
+            EmulatorApp(),
+            receive,
+            send,
+            model="m",
+            team=None,
+            script=Script(deltas=2),
+            schedule=FaultSchedule(None, random.Random(0)),
+        )
+        for event in events:
+            await session._on_message({"type": "websocket.receive", "text": json.dumps(event)})
+
+    anyio.run(main, backend=backend)
+    for message in sent:
+        assert message["type"] == "websocket.send"
+        event = json.loads(message["text"])
+        assert isinstance(event["type"], str)
+        if event["type"] == "error":
+            assert event["code"]
+            assert event["message"]
