@@ -9,8 +9,10 @@ it on arbitrary bytes under arbitrary chunkings.
 from __future__ import annotations
 
 import itertools
+import pickle
 import re
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -433,3 +435,19 @@ def test_8_mib_event_in_1_kib_chunks_is_one_event(offset: int) -> None:
     assert len(events) == 1
     assert len(events[0].data) == len(payload)
     assert decoder._work <= 4 * len(body)
+
+
+def test_decoded_events_are_real_frozen_server_sent_events() -> None:
+    # The fast paths build events without attrs' __init__: they must be the same thing.
+    events = decode(b"data: a\n\nid: 7\ndata: b\n\nevent: x\ndata: c\n\n")
+    built = [E(data="a"), E(data="b", id="7"), E(event="x", data="c", id="7")]
+    assert events == built
+    for ev, ref in zip(events, built, strict=True):
+        assert type(ev) is ServerSentEvent
+        assert hash(ev) == hash(ref)
+        assert repr(ev) == repr(ref)
+        assert pickle.loads(pickle.dumps(ev)) == ref
+        assert attrs.asdict(ev) == attrs.asdict(ref)
+        assert attrs.evolve(ev, data="z") == attrs.evolve(ref, data="z")
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            ev.data = "changed"  # type: ignore[misc]

@@ -771,3 +771,32 @@ async def test_resume_at_named_cut_points(name: str, cut: int, completed: int) -
     else:
         assert expected_cursor in server.requests[1].target
         assert sleeps.delays == [0.0]
+
+
+async def test_an_owned_client_follows_redirects() -> None:
+    moved = Reply(status=307, headers=(("Location", "/moved"),))
+    async with serve([moved, Reply(b"data: here\n\n")]) as server:
+        got = await collect(SSESource(None, "GET", server.url))
+    assert [ev.data for ev in got] == ["here"]
+    assert [r.target for r in server.requests] == ["/stream", "/moved"]
+
+
+async def test_the_cursor_covers_only_what_emit_accepted() -> None:
+    async def produce() -> AsyncIterator[bytes]:
+        for i in range(5):
+            yield b"id: %d\ndata: %d\n\n" % (i, i)
+            await anyio.sleep(0.05)
+
+    seen: list[list[ServerSentEvent]] = []
+
+    async def emit(batch: list[ServerSentEvent]) -> None:
+        seen.append(batch)
+        if len(seen) == 2:
+            await anyio.sleep_forever()  # the consumer stalls on the second batch
+
+    async with serve([Reply(stream=produce(), stall=True)]) as server:
+        source = SSESource(None, "GET", server.url)
+        with anyio.move_on_after(1.0):
+            await source(emit)
+    assert len(seen) == 2
+    assert source.last_event_id == seen[0][-1].id  # not the id of the batch in limbo

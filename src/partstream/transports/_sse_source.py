@@ -237,8 +237,8 @@ class SSESource(Generic[T]):
 
     ``SSESource(client, "GET", url, ...)`` is used as
     ``open_stream(source, *stages)``. With ``client=None`` it creates its own
-    ``httpx.AsyncClient`` (``DEFAULT_TIMEOUT``) and closes it when done, even
-    when cancelled; a client you pass is yours to close.
+    ``httpx.AsyncClient`` (``DEFAULT_TIMEOUT``, following redirects) and closes
+    it when done, even when cancelled; a client you pass is yours to close.
 
     Every request carries ``Accept: text/event-stream`` and
     ``Cache-Control: no-store`` (``headers`` can add or override headers; a
@@ -248,8 +248,9 @@ class SSESource(Generic[T]):
     item after which the stream is complete and never resumed. ``sleep`` waits
     between attempts (tests inject a recorder; ``delays`` lists the waits).
 
-    Readable at any time: ``last_event_id`` (a portable cursor: pass it as
-    ``last_event_id=`` to a new source to continue elsewhere), ``attempts``
+    Readable at any time: ``last_event_id`` (the ID of the last item handed to
+    ``emit``; a portable cursor: pass it as ``last_event_id=`` to a new source
+    to continue elsewhere), ``attempts``
     (requests sent so far) and ``delays`` (the latest waits before reconnecting,
     at most 64). One source runs one stream at a time.
 
@@ -367,7 +368,8 @@ class SSESource(Generic[T]):
         if client is not None:
             await self._run(client, emit)
             return
-        client = httpx.AsyncClient(timeout=DEFAULT_TIMEOUT)
+        # Redirects are followed, as an EventSource's fetch does.
+        client = httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, follow_redirects=True)
         try:
             await self._run(client, emit)
         finally:
@@ -491,15 +493,16 @@ class SSESource(Generic[T]):
         is_terminal = self._is_terminal
         if decode is None and hook is None and is_terminal is None and self._dedupe is None:
             # Fast path: the events are the items, ids come from the SSE id field.
+            self._produced = True
+            await emit(events)  # type: ignore[arg-type]
             last = events[-1].id
             if last is not None:
                 self.last_event_id = last
-            self._produced = True
-            await emit(events)  # type: ignore[arg-type]
             return False
         items: list[Any] = events if decode is None else [decode(ev) for ev in events]
         batch: list[Any] = []
         terminal = False
+        last = None
         for ev, item in zip(events, items, strict=True):
             eid = ev.id if hook is None else hook(item)
             if eid is not None:
@@ -508,7 +511,7 @@ class SSESource(Generic[T]):
                     self._dedupe = None
                     if replayed:
                         continue
-                self.last_event_id = eid
+                last = eid
             batch.append(item)
             if is_terminal is not None and is_terminal(item):
                 terminal = True
@@ -516,6 +519,9 @@ class SSESource(Generic[T]):
         if batch:
             self._produced = True
             await emit(batch)
+        # The cursor covers what the pipeline accepted, not what was only decoded.
+        if last is not None:
+            self.last_event_id = last
         return terminal
 
     async def _read_excerpt(self, response: httpx.Response) -> bytes:
