@@ -295,3 +295,81 @@ def test_decoding_arbitrary_messages_raises_only_partstream_errors(message: str 
     except InvalidResponseDataError:
         return
     assert isinstance(event.to_dict(), dict)
+
+
+@given(data=_objects(SERVER_TYPES))
+def test_the_fast_decoders_agree_with_the_generic_one(data: dict[str, Any]) -> None:
+    from partstream.codecs import _gateway_events as impl
+
+    cls = impl._SERVER_BY_TYPE.get(data["type"])
+    if cls is None:
+        return
+    fast = impl._FAST_SERVER[data["type"]](data)
+    generic = impl._decode(cls, data)
+    assert fast == generic
+    if fast is not None:
+        assert fast.extra == generic.extra  # type: ignore[union-attr]
+
+
+def test_the_fast_path_takes_the_common_shape() -> None:
+    from partstream.codecs import _gateway_events as impl
+
+    data = {
+        "type": "audio-delta",
+        "responseId": "r",
+        "itemId": "i",
+        "delta": "AAAA",
+        "raw": {"a": 1},
+    }
+    event = impl._FAST_SERVER["audio-delta"](data)
+    assert event == g.AudioDelta(response_id="r", item_id="i", delta="AAAA", raw={"a": 1})
+
+
+# --- the flat-object scanner (big audio deltas) ---------------------------------------------
+
+plain_strings = st.text(
+    alphabet=st.characters(blacklist_characters='"\\', blacklist_categories=["Cs"]), max_size=20
+)
+
+
+@given(data=st.dictionaries(plain_strings, plain_strings, min_size=1, max_size=6))
+def test_the_scanner_reads_compact_flat_objects_like_json(data: dict[str, str]) -> None:
+    from partstream.codecs import _gateway_events as impl
+
+    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    if "\\" in text:
+        return  # json.dumps escaped a control character: not this shape
+    assert impl._scan_flat_strings(text) == json.loads(text)
+
+
+@given(text=st.text(alphabet='{}":,ab\\ 1[]\x01', max_size=30))
+def test_the_scanner_never_disagrees_with_a_json_parser(text: str) -> None:
+    from partstream.codecs import _gateway_events as impl
+
+    scanned = impl._scan_flat_strings(text)
+    if scanned is None:
+        return
+    assert scanned == json.loads(text, strict=False)
+
+
+def test_big_messages_of_other_shapes_take_the_full_parser() -> None:
+    delta = "A" * 5000
+    nested = {
+        "type": "audio-delta",
+        "responseId": "r",
+        "itemId": "i",
+        "delta": delta,
+        "raw": {"n": 1},
+    }
+    spaced = '{"type": "audio-delta", "responseId": "r", "itemId": "i", "delta": "' + delta + '"}'
+    escaped = {"type": "text-delta", "responseId": "r", "itemId": "i", "delta": 'q"uote' + delta}
+    for text in (json.dumps(nested, separators=(",", ":")), spaced, json.dumps(escaped)):
+        event = g.decode_server_message(text)
+        assert event.to_dict() == json.loads(text)
+    flat = json.dumps(
+        {"type": "audio-delta", "responseId": "r", "itemId": "i", "delta": delta},
+        separators=(",", ":"),
+    )
+    assert g.decode_server_message(flat) == g.AudioDelta(response_id="r", item_id="i", delta=delta)
+    control = flat[:-2] + '\x01"}'  # a raw control character: accepted on every path
+    assert g.decode_server_message(control) == g.decode_server_message(control.encode())

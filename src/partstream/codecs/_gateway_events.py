@@ -205,6 +205,51 @@ def _decode(cls: type[_Event], data: Mapping[str, Any]) -> _Event | None:
         return None
 
 
+_FAST_CHECKS: Final[dict[Any, str]] = {
+    _is_str: "type({v}) is str",
+    _is_object: "type({v}) is dict",
+    _is_int: "type({v}) is int",
+    _is_number: "(type({v}) is int or type({v}) is float)",
+    None: "True",
+}
+
+
+def _make_fast_decoder(cls: type[_Event]) -> Callable[[dict[str, Any]], _Event | None]:
+    """A decoder specialised for ``cls`` (generated once, like attrs' ``__init__``).
+
+    It handles the common case in straight-line code: exact JSON types, no explicit
+    nulls, no extra keys. Anything else goes to the generic :func:`_decode`, so the
+    result is the same either way (the property tests compare the two).
+    """
+    lines = ["def fast(data):", "    get = data.get"]
+    args: list[str] = []
+    present = 1
+    optional: list[str] = []
+    for index, (_, key, check, required) in enumerate(cls._spec):
+        name = f"v{index}"
+        args.append(name)
+        test = _FAST_CHECKS[check].format(v=name)
+        lines.append(f"    {name} = get({key!r}, MISSING)")
+        if required:
+            present += 1
+            lines.append(f"    if {name} is MISSING or {name} is None or not {test}:")
+            lines.append("        return slow(cls, data)")
+        else:
+            optional.append(name)
+            lines.append(f"    if {name} is MISSING:")
+            lines.append(f"        {name} = None")
+            lines.append(f"    elif {name} is None or not {test}:")
+            lines.append("        return slow(cls, data)")
+    count = " + ".join([str(present), *(f"({n} is not None)" for n in optional)])
+    lines.append(f"    if len(data) != {count}:")
+    lines.append("        return slow(cls, data)")
+    lines.append(f"    return cls({', '.join(args)})")
+    namespace: dict[str, Any] = {"MISSING": _MISSING, "slow": _decode, "cls": cls}
+    exec(compile("\n".join(lines), f"<fast decoder {cls.__name__}>", "exec"), namespace)
+    decoder: Callable[[dict[str, Any]], _Event | None] = namespace["fast"]
+    return decoder
+
+
 # ---------------------------------------------------------------------------------------
 # The normalized session config (RealtimeModelV4SessionConfig), for type checkers only:
 # at run time the config is a plain JSON mapping and passes through unchanged.
@@ -746,6 +791,9 @@ for _cls in (TextMessage, AudioMessage, FunctionCallOutput, *_CLIENT_CLASSES, *_
     _register(_cls)
 
 _SERVER_BY_TYPE: Final[dict[str, type[_Event]]] = {c.type: c for c in _SERVER_CLASSES}
+_FAST_SERVER: Final[dict[str, Callable[[dict[str, Any]], _Event | None]]] = {
+    c.type: _make_fast_decoder(c) for c in _SERVER_CLASSES
+}
 _CLIENT_BY_TYPE: Final[dict[str, type[_Event]]] = {c.type: c for c in _CLIENT_CLASSES}
 
 
@@ -759,6 +807,15 @@ def server_event_from_dict(data: Any) -> ServerEvent:
     Raises :class:`InvalidResponseDataError` only when ``data`` is not an object with
     a string ``type`` (then it is not a normalized realtime event at all).
     """
+    if type(data) is dict:
+        kind = data.get("type")
+        if type(kind) is str:
+            fast = _FAST_SERVER.get(kind)
+            if fast is not None:
+                event = fast(data)
+                if event is not None:
+                    return event  # type: ignore[return-value]
+            return UnknownServerEvent(data=data)
     if not isinstance(data, Mapping):
         raise InvalidResponseDataError(
             f"a realtime server event must be a JSON object, got {type(data).__name__}",
@@ -771,9 +828,9 @@ def server_event_from_dict(data: Any) -> ServerEvent:
         )
     cls = _SERVER_BY_TYPE.get(kind)
     if cls is not None:
-        event = _decode(cls, data)
-        if event is not None:
-            return event  # type: ignore[return-value]
+        decoded = _decode(cls, data)
+        if decoded is not None:
+            return decoded  # type: ignore[return-value]
     return UnknownServerEvent(data=data)
 
 
@@ -844,7 +901,9 @@ def encode_client_event(event: ClientEvent | Mapping[str, Any]) -> str:
 
 
 def _loads_stdlib(text: str | bytes) -> Any:
-    return json.loads(text, parse_constant=_reject_constant)
+    # strict=False: a raw control character inside a string is taken as is (what the
+    # flat-object scanner below does too, so every path accepts the same texts).
+    return json.loads(text, parse_constant=_reject_constant, strict=False)
 
 
 _BIG: Final = 9.2e18  # just under 2**63: orjson turns larger integers into floats
@@ -852,15 +911,20 @@ _BIG: Final = 9.2e18  # just under 2**63: orjson turns larger integers into floa
 
 def _has_big_float(value: Any) -> bool:
     """True if a parsed value holds a float large enough to have been a >64-bit integer."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
+    if type(value) is dict:
+        values: Any = value.values()
+    elif type(value) is list:
+        values = value
+    else:
+        return type(value) is float and (value >= _BIG or value <= -_BIG)
+    for item in values:
         kind = type(item)
-        if kind is dict:
-            stack.extend(item.values())
-        elif kind is list:
-            stack.extend(item)
-        elif kind is float and (item >= _BIG or item <= -_BIG):
+        if kind is str:
+            continue
+        if kind is float:
+            if item >= _BIG or item <= -_BIG:
+                return True
+        elif (kind is dict or kind is list) and _has_big_float(item):
             return True
     return False
 
@@ -890,12 +954,51 @@ def _make_loads() -> Callable[[str | bytes], Any]:
 _loads_json: Final = _make_loads()
 
 
+#: Messages at least this long that look like a flat object of strings are split by
+#: :func:`_scan_flat_strings` instead of a JSON parser (big audio deltas).
+_SCAN_MIN: Final = 2048
+
+
+def _scan_flat_strings(text: str) -> dict[str, str] | None:
+    """Parse ``{"k":"v","k":"v",...}`` (compact, string values, no escapes), else ``None``.
+
+    The Gateway writes compact JSON, and its large events are audio deltas whose
+    values are plain strings (base64 has neither quotes nor backslashes). Without a
+    backslash in the text every string ends at the next quote, so ``str.find`` gives
+    the same object a JSON parser would, at memchr speed. Any other shape (nesting,
+    numbers, spaces, escapes) returns ``None`` and the caller parses it fully.
+    """
+    if "\\" in text or text[:2] != '{"' or text[-2:] != '"}':
+        return None
+    out: dict[str, str] = {}
+    find = text.find
+    end = len(text) - 1
+    pos = 1
+    while True:
+        key_end = find('"', pos + 1)
+        if key_end < 0 or text[key_end + 1 : key_end + 3] != ':"':
+            return None
+        value_end = find('"', key_end + 3)
+        if value_end < 0:
+            return None
+        out[text[pos + 1 : key_end]] = text[key_end + 3 : value_end]
+        if value_end + 1 == end:
+            return out
+        if text[value_end + 1 : value_end + 3] != ',"':
+            return None
+        pos = value_end + 2
+
+
 def decode_server_message(message: str | bytes) -> ServerEvent:
     """Decode one WebSocket message (text, or UTF-8 bytes) into a typed server event.
 
     Raises :class:`InvalidResponseDataError` if it is not a JSON object with a string
     ``type``.
     """
+    if type(message) is str and len(message) >= _SCAN_MIN:
+        flat = _scan_flat_strings(message)
+        if flat is not None:
+            return server_event_from_dict(flat)
     try:
         value = _loads_json(message)
     except (ValueError, TypeError, RecursionError) as exc:
