@@ -569,6 +569,28 @@ async def test_instance_faults_honour_target_and_times(client: httpx.AsyncClient
         assert whole.events[-1]["event_type"] == "interaction.completed"
 
 
+async def test_instance_faults_can_target_streams_and_cancels(client: httpx.AsyncClient) -> None:
+    app = EmulatorApp(faults=Faults(status=429, target="stream"))
+    async with run_emulator(app=app) as emulator:
+        h = headers(emulator)
+        assert (await post_stream(client, emulator)).status == 429
+        plain = await client.post(
+            create_url(emulator), json={"model": "m", "input": "x"}, headers=h
+        )
+        assert plain.status_code == 200
+        background = await client.post(
+            create_url(emulator),
+            json={"model": "m", "input": "x", "background": True},
+            headers=headers(emulator, **{"x-emulator-script": "background-interval=30"}),
+        )
+        url = f"{create_url(emulator)}/{background.json()['id']}"
+        assert (await client.get(f"{url}?stream=true", headers=h)).status_code == 429
+        assert (await client.get(url, headers=h)).status_code == 200
+        app.faults = Faults(status=500, target="cancel")
+        assert (await client.post(f"{url}/cancel", json={}, headers=h)).status_code == 500
+        assert app.interactions[background.json()["id"]].status() == "in_progress"
+
+
 async def test_a_bad_fault_knob_is_a_400(emulator: Emulator, client: httpx.AsyncClient) -> None:
     response = await client.post(
         create_url(emulator),

@@ -73,6 +73,14 @@ class RecordedRequest:
     at: float
 
 
+def _asks_for_stream(raw: bytes) -> bool:
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return False
+    return isinstance(body, dict) and body.get("stream") is True
+
+
 class EmulatorApp:
     """ASGI application emulating the Interactions API and the Gateway realtime endpoint.
 
@@ -253,8 +261,11 @@ class EmulatorApp:
             await send_json(send, key_error[0], google_error(*key_error))
             return
 
-        streaming_get = route == "get" and query_params(scope).get("stream") == "true"
-        schedule = self._schedule(route, streaming_get, own_faults, has_own)
+        if route == "get":
+            streaming = query_params(scope).get("stream") == "true"
+        else:
+            streaming = route == "create" and _asks_for_stream(body)
+        schedule = self._schedule(route, streaming, own_faults, has_own)
         status = schedule.faults.status if schedule.faults is not None else None
         if status is not None:
             await send_json(send, status, google_error(status, f"emulated fault: HTTP {status}"))

@@ -40,6 +40,8 @@ MALFORMED_WS_MESSAGE: Final = '{"type": "text-delta", "delta": '
 
 #: Largest input audio buffer (base64-decoded bytes) a session keeps.
 MAX_AUDIO_BUFFER: Final = 15 << 20
+#: Most conversation items a session keeps.
+MAX_ITEMS: Final = 10_000
 
 _CLIENT_EVENTS: Final = frozenset(
     {
@@ -310,6 +312,10 @@ class RealtimeSession:
             self._active.cancel()
 
     async def _commit_audio(self) -> None:
+        if len(self.items) >= MAX_ITEMS:
+            raise _ClientEventError(
+                "conversation_full", f"a session keeps at most {MAX_ITEMS} conversation items"
+            )
         item_id = self._app.next_id("item")
         previous = self.items[-1]["id"] if self.items else None
         size = len(self.audio)
@@ -365,6 +371,10 @@ class RealtimeSession:
                 )
         else:
             raise _ClientEventError("invalid_item", f"unknown conversation item type {kind!r}")
+        if len(self.items) >= MAX_ITEMS:
+            raise _ClientEventError(
+                "conversation_full", f"a session keeps at most {MAX_ITEMS} conversation items"
+            )
         item_id = self._app.next_id("item")
         self.items.append({"id": item_id, "item": item})
         await self.emit(
