@@ -31,6 +31,7 @@ terminal event never cancels, and neither does one that was :meth:`detached
 from __future__ import annotations
 
 import json
+import operator
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AsyncExitStack
@@ -324,34 +325,27 @@ class _Tracker:
         return out
 
 
-class _HeaderTier:
-    """The transform as a stage, with the response's ``x-gemini-service-tier`` applied late.
+_DATA: Final = operator.attrgetter("data")
 
-    A plain stream learns the header only when its response arrives, after the
-    transform was built; the finish part takes the header's tier when the completed
-    interaction stated none (the body wins, as in the transform itself).
+
+class _DecodeAndTransform:
+    """One stage for a plain stream: SSE events → JSON events → parts.
+
+    The SSE source then takes its fast path (events as they come, no per-event hooks)
+    and the decoding runs here in C-level ``map`` loops, feeding the transform whole
+    batches: the stream's per-event cost is the decoder's and the transform's only.
     """
 
-    __slots__ = ("feed", "start", "tier", "transform")
+    __slots__ = ("_feed", "finish", "start", "transform")
 
     def __init__(self, transform: Any) -> None:
         self.transform = transform
         self.start = transform.start
-        self.feed = transform.feed
-        self.tier: str | None = None
+        self.finish = transform.finish
+        self._feed = transform.feed
 
-    def finish(self) -> list[parts.Part]:
-        out: list[parts.Part] = self.transform.finish()
-        tier = self.tier
-        if tier is not None:
-            for i, part in enumerate(out):
-                if isinstance(part, parts.Finish):
-                    metadata = dict(part.provider_metadata or {})
-                    google = dict(metadata.get("google") or {})
-                    if "serviceTier" not in google:
-                        google["serviceTier"] = tier
-                        metadata["google"] = google
-                        out[i] = attrs.evolve(part, provider_metadata=metadata)
+    def feed(self, batch: list[ServerSentEvent]) -> list[parts.Part]:
+        out: list[parts.Part] = self._feed(list(map(codec.decode_event, map(_DATA, batch))))
         return out
 
 
@@ -374,10 +368,10 @@ class InteractionStream:
         "_detached",
         "_entered",
         "_exit",
-        "_header_tier",
         "_index",
         "_last_id",
         "_pipeline",
+        "_plain",
         "_plan",
         "_service_tier",
         "_tracker",
@@ -403,7 +397,7 @@ class InteractionStream:
         self._pipeline: PartStream[parts.Part] | None = None
         self._batches: AsyncIterator[list[parts.Part]] | None = None
         self._tracker: _Tracker | None = None
-        self._header_tier: _HeaderTier | None = None
+        self._plain: _DecodeAndTransform | None = None
         self._batch: list[parts.Part] = []
         self._index = 0
         self._base = plan.cursor.parts if plan.cursor is not None else 0
@@ -595,18 +589,19 @@ class InteractionStream:
             # The reference's POST carries neither header; keep the wire identical.
             headers={**plan.headers, "Accept": None, "Cache-Control": None},
             json=plan.body,
-            decode=_decode,
             resume=None,
             on_response=self._on_response,
         )
-        self._header_tier = _HeaderTier(self._transform())
-        return open_stream(_with_google_errors(source, plan.config), self._header_tier)
+        self._plain = _DecodeAndTransform(self._transform())
+        return open_stream(_with_google_errors(source, plan.config), self._plain)
 
     def _on_response(self, response: httpx.Response) -> None:
         if self.response_headers is None:
             self.response_headers = dict(response.headers)
-        if self._header_tier is not None:
-            self._header_tier.tier = response.headers.get("x-gemini-service-tier")
+        if self._plain is not None:
+            # Known only now: the transform uses it when the body states no tier.
+            tier = response.headers.get("x-gemini-service-tier")
+            self._plain.transform.header_service_tier = tier
 
     # -- iteration -----------------------------------------------------------------------
 
