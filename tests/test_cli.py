@@ -197,8 +197,10 @@ async def read_lines_until(stream: Any, predicate: Any, buffer: list[str]) -> No
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("cli_backend", ["asyncio", "trio"])
-async def test_sigint_during_a_background_stream_cancels_the_interaction(cli_backend: str) -> None:
+async def test_sigint_during_a_background_stream_cancels_the_interaction(
+    anyio_backend: str,
+) -> None:
+    cli_backend = anyio_backend  # the CLI runs on the same backend as this test's emulator
     async with run_emulator(script=Script(background_interval=5)) as emulator:
         process = await anyio.open_process(
             [
@@ -244,7 +246,7 @@ async def test_sigint_during_a_background_stream_cancels_the_interaction(cli_bac
 
 
 @pytest.mark.anyio
-async def test_stream_with_base_url_and_agent_reaches_that_server() -> None:
+async def test_stream_with_base_url_and_agent_reaches_that_server(anyio_backend: str) -> None:
     async with run_emulator(script=Script(deltas=2, background_interval=0)) as emulator:
         with anyio.fail_after(60):
             result = await anyio.run_process(
@@ -259,6 +261,8 @@ async def test_stream_with_base_url_and_agent_reaches_that_server() -> None:
                     "--background",
                     "--base-url",
                     emulator.interactions_base_url,
+                    "--backend",
+                    anyio_backend,
                 ],
                 env=cli_env(),
                 cwd=ROOT,
@@ -273,9 +277,11 @@ async def test_stream_with_base_url_and_agent_reaches_that_server() -> None:
 
 
 @pytest.mark.anyio
-async def test_emulator_command_serves_until_ctrl_c() -> None:
+async def test_emulator_command_serves_until_ctrl_c(anyio_backend: str) -> None:
     process = await anyio.open_process(
-        [sys.executable, "-m", "partstream", "emulator", "--port", "0"], env=cli_env(), cwd=ROOT
+        [sys.executable, "-m", "partstream", "emulator", "--port", "0", "--backend", anyio_backend],
+        env=cli_env(),
+        cwd=ROOT,
     )
     async with process:
         assert process.stdout is not None
