@@ -22,6 +22,7 @@ from ._gateway_provider import GatewayRealtimeModel as GatewayRealtimeModel
 from ._gateway_provider import RealtimeToken as RealtimeToken
 from ._gateway_provider import WebSocketConfig as WebSocketConfig
 from ._gateway_provider import create_gateway as create_gateway
+from ._gateway_session import GatewayRealtimeSession as GatewayRealtimeSession
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -29,6 +30,7 @@ __all__ = [
     "GatewayProvider",
     "GatewayProviderOptions",
     "GatewayRealtimeModel",
+    "GatewayRealtimeSession",
     "RealtimeToken",
     "WebSocketConfig",
     "create_gateway",
