@@ -479,3 +479,24 @@ async def test_a_consumer_that_stops_reading_stops_the_server() -> None:
                     break
         await _settle(app)
     assert sent == total
+
+
+async def test_tool_call_bookkeeping_is_bounded() -> None:
+    async def script(conn: peer.Conn) -> None:
+        await conn.recv_until("session-update")
+        for i in range(4):
+            await conn.send(_fc_done("r1", f"c{i}", "f", "{}"))
+        await conn.drain()
+
+    app = peer.Peer(script=script)
+    async with peer.serve(app) as base:
+        with pytest.raises(errors.InvalidArgumentError):
+            async with _model(base).connect(max_tool_calls=0):
+                pass
+        async with _model(base).connect(max_tool_calls=3) as session:
+            for _ in range(3):
+                assert isinstance(await session.receive(), g.FunctionCallArgumentsDone)
+            with pytest.raises(errors.LimitExceededError) as info:
+                await session.receive()
+            assert info.value.option == "max_tool_calls"
+        await _settle(app)

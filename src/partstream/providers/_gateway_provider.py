@@ -381,6 +381,7 @@ class GatewayRealtimeModel:
         ssl_context: ssl.SSLContext | None = None,
         max_message_size: int | None = None,
         max_batches: int | None = None,
+        max_tool_calls: int = 1024,
         connect_timeout: float | None = None,
         open_timeout: float | None = None,
         close_timeout: float | None = None,
@@ -392,7 +393,8 @@ class GatewayRealtimeModel:
         ``token`` defaults to the resolved Gateway credential (a minted client
         secret works too). On open the session sends ``session-update`` with
         ``session_config``; leaving the block closes the WebSocket with 1000.
-        ``None`` options keep the WebSocket transport's defaults.
+        ``max_tool_calls`` bounds the tool calls remembered until their output is
+        sent. ``None`` options keep the WebSocket transport's defaults.
         """
         from ._gateway_session import open_session
 
@@ -416,6 +418,7 @@ class GatewayRealtimeModel:
             url=url,
             headers=headers,
             max_batches=max_batches,
+            max_tool_calls=max_tool_calls,
             transport_options=transport_options,
         )
 

@@ -59,6 +59,7 @@ from ..errors import (
     ClosedByYouError,
     ConnectionClosed,
     InvalidArgumentError,
+    LimitExceededError,
     ProtocolError,
     WebSocketHandshakeError,
 )
@@ -67,12 +68,14 @@ from ..transports.websocket import WebSocketConnection, connect_websocket
 if TYPE_CHECKING:
     from ._gateway_provider import GatewayRealtimeModel
 
-__all__ = ["GatewayRealtimeSession", "open_session"]
+__all__ = ["DEFAULT_MAX_TOOL_CALLS", "GatewayRealtimeSession", "open_session"]
 
 # RFC 6455 section 7.4.1: the closes after which ``async for`` ends quietly.
 _QUIET_CLOSE_CODES: Final = frozenset({1000, 1001, 1005})
 # RFC 6455 section 7.4.1: 1002, the endpoint is terminating for a protocol error.
 _CLOSE_PROTOCOL_ERROR: Final = 1002
+#: Tool calls the session remembers (for their names) until their output is sent.
+DEFAULT_MAX_TOOL_CALLS: Final = 1024
 
 
 def _json_text(value: Any) -> str:
@@ -104,6 +107,7 @@ class GatewayRealtimeSession:
 
     __slots__ = (
         "_index",
+        "_max_tool_calls",
         "_raw",
         "_responses_closed",
         "_send_lock",
@@ -114,8 +118,15 @@ class GatewayRealtimeSession:
         "model",
     )
 
-    def __init__(self, ws: WebSocketConnection, model: GatewayRealtimeModel) -> None:
+    def __init__(
+        self,
+        ws: WebSocketConnection,
+        model: GatewayRealtimeModel,
+        *,
+        max_tool_calls: int = DEFAULT_MAX_TOOL_CALLS,
+    ) -> None:
         self._ws = ws
+        self._max_tool_calls = max_tool_calls
         self.model = model
         self._raw: list[str | bytes] = []
         self._index = 0
@@ -200,6 +211,14 @@ class GatewayRealtimeSession:
 
     async def _observe(self, event: ServerEvent) -> None:
         if isinstance(event, FunctionCallArgumentsDone):
+            known = event.call_id in self._tool_names or event.call_id in self._tool_calls
+            most = max(len(self._tool_names), len(self._tool_calls))
+            if not known and most >= self._max_tool_calls:
+                raise LimitExceededError(
+                    limit="tool calls awaiting an output",
+                    value=self._max_tool_calls,
+                    option="max_tool_calls",
+                )
             self._tool_names[event.call_id] = event.name
             # The AI SDK executes (and so counts) a call only when its arguments parse.
             if _parses_as_json(event.arguments):
@@ -268,7 +287,7 @@ class GatewayRealtimeSession:
         """
         output = _json_text(result)
         item = FunctionCallOutput(
-            call_id=call_id, output=output, name=self._tool_names.get(call_id)
+            call_id=call_id, output=output, name=self._tool_names.pop(call_id, None)
         )
         await self.send(ConversationItemCreate(item=item))
         self._submitted.add(call_id)
@@ -343,10 +362,14 @@ async def open_session(
     url: str | None,
     headers: Mapping[str, str] | None,
     max_batches: int | None,
+    max_tool_calls: int = DEFAULT_MAX_TOOL_CALLS,
     transport_options: Mapping[str, Any],
 ) -> AsyncIterator[GatewayRealtimeSession]:
     """Connect, check the negotiated subprotocol, send ``session-update``, yield the session."""
     config = build_session_config(session_config if session_config is not None else {})
+    limit: object = max_tool_calls
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise InvalidArgumentError("max_tool_calls must be an int >= 1", argument="max_tool_calls")
     if token is None:
         token = (await model.get_token()).token
     ws_config = model.get_websocket_config(token, url)
@@ -366,7 +389,7 @@ async def open_session(
         raise _readable_refusal(exc) from None
     try:
         await _check_subprotocol(ws)
-        session = GatewayRealtimeSession(ws, model)
+        session = GatewayRealtimeSession(ws, model, max_tool_calls=max_tool_calls)
         try:
             await session.send(SessionUpdate(config=config))
         except ClosedByPeerError:
