@@ -20,8 +20,18 @@ from typing import Any, Final, final
 import attrs
 
 from ...errors import InvalidArgumentError, InvalidResponseDataError
+from ..json import _decode as _json_decode
+from ..json import _errors as _json_errors
 from ..json import loads
 from ._jsjson import js_stringify
+
+# Everything a JSON backend raises for bad input (see partstream.codecs.json.loads).
+_JSON_ERRORS: Final[tuple[type[BaseException], ...]] = (
+    *_json_errors,
+    UnicodeDecodeError,
+    TypeError,
+    ValueError,
+)
 
 __all__ = [
     "BUILTIN_TOOL_CALL_TYPES",
@@ -121,12 +131,6 @@ def _has_forbidden_key(root: Any) -> bool:
     return False
 
 
-def _may_pollute(data: str | bytes) -> bool:
-    if isinstance(data, str):
-        return "__proto__" in data or "constructor" in data
-    return b"__proto__" in data or b"constructor" in data
-
-
 def _json_parse_error(text: str, cause: str) -> dict[str, str]:
     # The AI SDK's JSONParseError (name and message layout).
     return {
@@ -165,15 +169,18 @@ def decode_event(data: str | bytes) -> dict[str, Any] | ParseFailure | None:
     :class:`InteractionsStreamTransform` accepts as is. ``None`` is the ``[DONE]``
     sentinel some servers send (the AI SDK skips it). Never raises.
     """
-    if data == "[DONE]" or data == b"[DONE]":
-        return None
     try:
-        value = loads(data)
-    except InvalidResponseDataError as exc:
+        value = _json_decode(data)
+    except _JSON_ERRORS as exc:
+        if data == "[DONE]" or data == b"[DONE]":
+            return None
         text = data if isinstance(data, str) else data.decode("utf-8", "replace")
-        return ParseFailure(error=_json_parse_error(text, str(exc.__cause__ or exc)), raw=None)
+        return ParseFailure(error=_json_parse_error(text, str(exc)), raw=None)
     if type(value) is dict and type(value.get("event_type")) is str:
-        if _may_pollute(data) and _has_forbidden_key(value):
+        # "proto" is in both `__proto__` and `prototype`: one scan rules both out.
+        if ("proto" in data if type(data) is str else b"proto" in data) and _has_forbidden_key(
+            value
+        ):
             text = data if isinstance(data, str) else data.decode("utf-8", "replace")
             return ParseFailure(
                 error=_json_parse_error(text, "Object contains forbidden prototype property"),

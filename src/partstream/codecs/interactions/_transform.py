@@ -316,12 +316,10 @@ class InteractionsStreamTransform:
         event, its own raw value) or ``None`` (skipped).
         """
         out: list[Part] = []
-        if type(item) is not list:
-            self._one(item, out)
-            return out
+        items = item if type(item) is list else (item,)
         one = self._one
         if self._include_raw:
-            for entry in item:
+            for entry in items:
                 one(entry, out)
             return out
         # Hot path, inlined: a text delta for an open text block. Anything else, or
@@ -329,12 +327,13 @@ class InteractionsStreamTransform:
         # same way for these events.
         blocks = self._blocks
         append = out.append
-        for entry in item:
-            if type(entry) is dict and entry.get("event_type") == "step.delta":
-                index = entry.get("index")
+        for entry in items:
+            event = entry.value if type(entry) is Parsed else entry
+            if type(event) is dict and event.get("event_type") == "step.delta":
+                index = event.get("index")
                 block = blocks.get(index) if type(index) is int else None
                 if type(block) is _Text:
-                    delta = entry.get("delta")
+                    delta = event.get("delta")
                     if type(delta) is dict and delta.get("type") == "text":
                         text = delta.get("text")
                         if type(text) is str:
