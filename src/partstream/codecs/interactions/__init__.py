@@ -20,6 +20,7 @@ from ._input import convert_to_interactions_input as convert_to_interactions_inp
 from ._options import InteractionsProviderOptions as InteractionsProviderOptions
 from ._options import parse_interactions_provider_options as parse_interactions_provider_options
 from ._outputs import GenerateOutputs as GenerateOutputs
+from ._outputs import GoogleProviderMetadata as GoogleProviderMetadata
 from ._outputs import InteractionOutputs as InteractionOutputs
 from ._outputs import generate_outputs as generate_outputs
 from ._outputs import parse_outputs as parse_outputs
@@ -40,6 +41,7 @@ from ._usage import output_tokens_by_modality as output_tokens_by_modality
 __all__ = [
     "ConvertedInput",
     "GenerateOutputs",
+    "GoogleProviderMetadata",
     "INTERACTION_STATUSES",
     "InteractionOutputs",
     "InteractionsProviderOptions",

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable, Mapping
-from typing import Any, final
+from typing import Any, TypedDict, final
 
 import attrs
 
@@ -50,6 +50,7 @@ from ._usage import convert_usage, output_tokens_by_modality
 
 __all__ = [
     "GenerateOutputs",
+    "GoogleProviderMetadata",
     "InteractionOutputs",
     "builtin_tool_name",
     "generate_outputs",
@@ -60,6 +61,22 @@ __all__ = [
 ]
 
 GenerateId = Callable[[], str]
+
+
+class GoogleProviderMetadata(TypedDict, total=False):
+    """What this codec writes under ``providerMetadata["google"]`` (and reads back).
+
+    ``interactionId``: the server's interaction id; pass it back as
+    ``previousInteractionId`` to chain stateful turns (absent with ``store: false``).
+    ``serviceTier``: the tier that served the call. ``outputTokensByModality``:
+    output tokens per modality (``{"video": 57920}``), when the API reports them.
+    ``signature``: a reasoning or tool-call block's signature, round-tripped on input.
+    """
+
+    interactionId: str
+    serviceTier: str
+    outputTokensByModality: dict[str, int]
+    signature: str
 
 
 @final
