@@ -177,8 +177,11 @@ async def test_cancellation_mid_stream_cancels_the_run_once() -> None:
         assert not deadline.cancelled_caught
     assert server.summaries() == [POST, STREAM, CANCEL]
     assert run.cancelled == 1
-    assert server.requests[2].json() == {}
-    assert server.requests[2].headers["x-goog-api-key"]
+    cancel = server.requests[2]
+    assert cancel.json() == {}
+    assert cancel.headers["x-goog-api-key"] == "test-secret-key-123"
+    assert cancel.headers["api-revision"] == "2026-05-20"
+    assert cancel.headers["content-type"] == "application/json"
 
 
 async def test_a_timeout_around_the_stream_cancels_the_run_once() -> None:

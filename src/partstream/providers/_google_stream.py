@@ -626,7 +626,11 @@ class InteractionStream:
         return batch[0]
 
     async def batches(self) -> AsyncIterator[list[parts.Part]]:
-        """Iterate whole batches of parts (the fastest way to drain a stream)."""
+        """Iterate whole batches of parts (the fastest way to drain a stream).
+
+        A batch counts as delivered once it is yielded: a :attr:`cursor` taken while
+        handling it points after its last part.
+        """
         if self._index < len(self._batch):
             rest = self._batch[self._index :]
             self._index = len(self._batch)
