@@ -500,3 +500,20 @@ async def test_tool_call_bookkeeping_is_bounded() -> None:
                 await session.receive()
             assert info.value.option == "max_tool_calls"
         await _settle(app)
+
+
+async def test_receive_after_aclose_is_closed_by_you() -> None:
+    async def script(conn: peer.Conn) -> None:
+        await conn.drain()
+
+    app = peer.Peer(script=script)
+    async with peer.serve(app) as base:
+        async with _model(base).connect() as session:
+            await session.aclose()
+            assert session.closed
+            assert [e async for e in session] == []
+            with pytest.raises(errors.ClosedByYouError):
+                await session.receive()
+            with pytest.raises(errors.ClosedByYouError):
+                await session.send({"type": "response-create"})
+        await _settle(app)

@@ -106,6 +106,7 @@ class GatewayRealtimeSession:
     """
 
     __slots__ = (
+        "_end",
         "_index",
         "_max_tool_calls",
         "_raw",
@@ -130,6 +131,7 @@ class GatewayRealtimeSession:
         self.model = model
         self._raw: list[str | bytes] = []
         self._index = 0
+        self._end: ConnectionClosed | None = None
         self._send_lock = anyio.Lock()
         # The tool turn (AI SDK realtime session): the calls of the tool-bearing
         # response, the outputs submitted for them, and whether that response is done.
@@ -185,25 +187,24 @@ class GatewayRealtimeSession:
         return event
 
     async def receive(self) -> ServerEvent:
-        """The next server event; at the end of the session, the ConnectionClosed error."""
+        """The next server event; once the session has ended, the ConnectionClosed error
+        that ended it (ClosedByPeerError for the Gateway's close, ClosedByYouError after
+        :meth:`aclose`)."""
         try:
             return await self.__anext__()
         except StopAsyncIteration:
-            raise self._ended() from None
-
-    def _ended(self) -> ConnectionClosed:
-        code = self._ws.close_code or 1000
-        return ClosedByPeerError(
-            f"the realtime session ended (code {code})", code=code, reason=self.close_reason or ""
-        )
+            end = self._end
+            assert end is not None
+            raise end from None
 
     async def _next_batch(self) -> list[str | bytes]:
         try:
             batch = await self._ws.receive_batch()
-        except ClosedByYouError:
-            raise StopAsyncIteration from None
         except ConnectionClosed as exc:
-            if type(exc) is ClosedByPeerError and exc.code in _QUIET_CLOSE_CODES:
+            if isinstance(exc, ClosedByYouError) or (
+                type(exc) is ClosedByPeerError and exc.code in _QUIET_CLOSE_CODES
+            ):
+                self._end = exc
                 raise StopAsyncIteration from None
             raise
         self._raw = batch
