@@ -26,7 +26,7 @@ def created(iid: str = IID, **extra: Any) -> dict[str, Any]:
     return {"event_type": "interaction.created", "interaction": {"id": iid, **extra}}
 
 
-def start(index: int, step: dict[str, Any]) -> dict[str, Any]:
+def start(index: float, step: dict[str, Any]) -> dict[str, Any]:
     return {"event_type": "step.start", "index": index, "step": step}
 
 
@@ -462,6 +462,12 @@ def test_step_events_without_a_numeric_index_are_validation_failures() -> None:
     assert out[2]["error"]["name"] == "AI_TypeValidationError"
     assert "numeric index" in out[2]["error"]["message"]
     assert out[-1]["finishReason"]["raw"] == "failed"
+
+
+def test_block_ids_print_the_index_as_javascript_does() -> None:
+    events = [created(), *(start(i, {"type": "thought"}) for i in (1.0, 2.5, 10**22))]
+    ids = [p["id"] for p in of_type(run(events), "reasoning-start")]
+    assert ids == [f"{IID}:1", f"{IID}:2.5", f"{IID}:1e+22"]
 
 
 def test_blocks_left_open_are_closed_before_finish() -> None:

@@ -476,7 +476,10 @@ class InteractionsStreamTransform:
 
     def _block_id(self, index: int | float) -> str:
         prefix = self._interaction_id if self._interaction_id is not None else "interaction"
-        return f"{prefix}:{index if type(index) is int else js_number(index)}"
+        # The index as JavaScript prints the number (integers past 2**53 are doubles there).
+        if type(index) is int and -(2**53) <= index <= 2**53:
+            return f"{prefix}:{index}"
+        return f"{prefix}:{js_number(float(index))}"
 
     def _emit_sources(self, sources: list[Source], out: list[Part]) -> None:
         keys = self._source_keys
