@@ -499,7 +499,7 @@ async def test_stall_forever_holds_the_connection_open(
         create_url(emulator),
         json_body={"model": "m", "input": "x", "stream": True},
         request_headers=headers(emulator, **{"x-emulator-fault": "stall-after=2"}),
-        timeout=0.3,
+        timeout=1.0,
     )
     assert isinstance(result.error, httpx.ReadTimeout)
     assert len(result.events) == 2
