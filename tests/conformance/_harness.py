@@ -264,9 +264,10 @@ def to_json(value: Any) -> Any:
     """Plain JSON in the reference's normalisation.
 
     Objects with ``to_dict()`` (parts, content, warnings, usage) use it; attrs
-    instances become dicts of their fields; datetimes become ISO strings (as
-    ``Date.toISOString``); tuples become lists; exceptions become ``{name, message}``;
-    ``None`` values inside dicts are dropped (``undefined`` is omitted).
+    instances become dicts of their fields, ``None`` fields dropped (``undefined``
+    is omitted); datetimes become ISO strings (as ``Date.toISOString``); tuples
+    become lists; exceptions become ``{name, message}``. ``None`` inside a plain
+    mapping or list is JSON ``null`` and stays.
     """
     if value is None or isinstance(value, bool | int | float | str):
         return value
@@ -274,7 +275,7 @@ def to_json(value: Any) -> Any:
     if callable(to_dict):
         return to_json(to_dict())
     if isinstance(value, Mapping):
-        return {str(k): to_json(v) for k, v in value.items() if v is not None}
+        return {str(k): to_json(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [to_json(v) for v in value]
     if isinstance(value, _dt.datetime):
@@ -284,7 +285,8 @@ def to_json(value: Any) -> Any:
     if isinstance(value, BaseException):
         return {"name": type(value).__name__, "message": str(value)}
     if attrs.has(type(value)):
-        return to_json(attrs.asdict(value, recurse=False))
+        fields = attrs.asdict(value, recurse=False)
+        return {k: to_json(v) for k, v in fields.items() if v is not None}
     raise TypeError(f"cannot normalise {type(value).__name__} to JSON")
 
 

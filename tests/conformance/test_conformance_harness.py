@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from tests.conformance import _harness as h
 
+from partstream import parts
+
 CASES = h.load_cases()
 
 
@@ -78,3 +80,12 @@ def test_markers_and_generators() -> None:
     assert decoded["s"] == {"$schema": "x"}
     sig = h.decode_markers({"$abortSignal": {"aborted_at_call": True}})
     assert sig == h.AbortSignalMarker(aborted_at_call=True)
+
+
+def test_to_json_keeps_json_nulls_and_drops_absent_fields() -> None:
+    result = parts.ToolResult(tool_call_id="c", tool_name="t", result=None)
+    assert h.to_json([result, {"a": None}]) == [
+        {"type": "tool-result", "toolCallId": "c", "toolName": "t", "result": None},
+        {"a": None},
+    ]
+    assert h.to_json(h.AbortSignalMarker(aborted_at_call=True)) == {"aborted_at_call": True}

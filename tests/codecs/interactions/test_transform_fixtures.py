@@ -113,10 +113,14 @@ def test_generate_case_outputs(case: h.Case) -> None:
         "providerMetadata": h.to_json(outputs.provider_metadata),
         "response": h.to_json(
             {
-                "id": outputs.interaction_id,
-                "timestamp": outputs.timestamp,
-                "modelId": outputs.model_id,
-                "body": loads(raw_body),
+                key: value
+                for key, value in {
+                    "id": outputs.interaction_id,
+                    "timestamp": outputs.timestamp,
+                    "modelId": outputs.model_id,
+                    "body": loads(raw_body),
+                }.items()
+                if value is not None  # undefined fields are omitted
             }
         ),
     }
