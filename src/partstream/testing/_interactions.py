@@ -23,7 +23,7 @@ Usage::
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, final
 
 import attrs
 from hypothesis import strategies as st
@@ -53,6 +53,7 @@ _builtin_tools = st.sampled_from(
 )
 
 
+@final
 @attrs.frozen
 class InteractionsStream:
     """A well-formed event sequence and what it says.
