@@ -35,6 +35,11 @@ Event handling, as the reference does it:
 - ``error`` events and parse failures → ``error`` parts (status ``failed``);
 - ``finish`` (from :meth:`finish`): finish reason, usage, provider metadata.
 
+Between events, :meth:`~InteractionsStreamTransform.snapshot` gives the state as
+JSON-ready data and :meth:`~InteractionsStreamTransform.restore` builds a transform
+that continues from it (in another process, say): what the provider's portable
+cursor carries.
+
 Deliberate differences from the reference, for inputs it mishandles: a ``step.*``
 event without a numeric ``index`` is treated as a validation failure (error part);
 an invalid image/video URL gives an error part instead of erroring the stream;
@@ -43,9 +48,10 @@ fields of the wrong JSON type are ignored.
 
 from __future__ import annotations
 
+import copy
 import random
 import string
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final, final
 
 from ...errors import InvalidArgumentError, InvalidResponseDataError
@@ -70,6 +76,7 @@ from ...parts import (
     ToolInputStart,
     ToolResult,
     Warning,
+    warning_from_dict,
 )
 from ._api import (
     BUILTIN_TOOL_CALL_TYPES,
@@ -765,3 +772,213 @@ class InteractionsStreamTransform:
                 ),
                 out,
             )
+
+    # -- portable state: continue the stream in another transform ----------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """The transform's state as JSON-ready data, for :meth:`restore`.
+
+        Taken between events, it holds everything later events depend on: the open
+        blocks per index (kind, id, tool call id and name, signature, the argument
+        JSON so far, an announced image's payload), the interaction id, status,
+        usage and service tiers seen so far, whether a function call was seen, the
+        keys of the sources already emitted (de-duplication), and the configuration
+        (warnings, ``include_raw_chunks``). ``generate_id`` is code, not state: pass
+        it to :meth:`restore`. The snapshot is a copy: later events do not change it.
+        """
+        return {
+            "v": _SNAPSHOT_VERSION,
+            "warnings": [w.to_dict() for w in self._warnings],
+            "include_raw_chunks": self._include_raw,
+            "header_service_tier": self._header_tier,
+            "body_service_tier": copy.deepcopy(self._body_tier),
+            "interaction_id": self._interaction_id,
+            "status": self._status,
+            "usage": copy.deepcopy(self._usage),
+            "has_function_call": self._has_function_call,
+            "blocks": [[index, _block_state(block)] for index, block in self._blocks.items()],
+            "source_keys": sorted(self._source_keys),
+        }
+
+    @classmethod
+    def restore(
+        cls, state: Mapping[str, Any], *, generate_id: Callable[[], str] = default_generate_id
+    ) -> InteractionsStreamTransform:
+        """A transform that continues where the one that took ``state`` was.
+
+        ``state`` is a :meth:`snapshot`, possibly after a JSON round trip: feeding
+        the restored transform the events that followed gives the parts the original
+        would have given (source ids come from ``generate_id``). Anything that is not
+        a snapshot raises :class:`~partstream.errors.InvalidArgumentError`.
+        """
+        if not isinstance(state, Mapping):
+            raise _bad_state(f"expected an object, got {type(state).__name__}")
+        if state.get("v") != _SNAPSHOT_VERSION:
+            raise _bad_state(f"unsupported version {state.get('v')!r}")
+        warnings = state.get("warnings")
+        if not isinstance(warnings, list):
+            raise _bad_state("warnings must be a list")
+        restored_warnings: list[Warning] = []
+        for entry in warnings:
+            if not isinstance(entry, Mapping):
+                raise _bad_state("warnings must be a list of objects")
+            try:
+                restored_warnings.append(warning_from_dict(entry))
+            except InvalidArgumentError as exc:
+                raise _bad_state(f"warnings: {exc}") from None
+        transform = cls(
+            warnings=restored_warnings,
+            generate_id=generate_id,
+            include_raw_chunks=_state_bool(state, "include_raw_chunks"),
+            service_tier=_state_str(state, "header_service_tier"),
+        )
+        transform._body_tier = copy.deepcopy(state.get("body_service_tier"))
+        transform._interaction_id = interaction_id_of(_state_str(state, "interaction_id"))
+        transform._status = _state_str(state, "status")
+        transform._usage = copy.deepcopy(state.get("usage"))
+        transform._has_function_call = _state_bool(state, "has_function_call")
+        blocks = state.get("blocks")
+        if not isinstance(blocks, list):
+            raise _bad_state("blocks must be a list")
+        for entry in blocks:
+            if not isinstance(entry, list) or len(entry) != 2:
+                raise _bad_state("each block must be an [index, block] pair")
+            index = _index({"index": entry[0]})
+            if index is None:
+                raise _bad_state(f"a block index must be a finite number, got {entry[0]!r}")
+            if index in transform._blocks:
+                raise _bad_state(f"block index {index!r} appears twice")
+            transform._blocks[index] = _block_from_state(entry[1])
+        keys = state.get("source_keys")
+        if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+            raise _bad_state("source_keys must be a list of strings")
+        transform._source_keys = set(keys)
+        return transform
+
+
+# ---------------------------------------------------------------------------------------
+# Snapshot encoding of the open blocks
+
+_SNAPSHOT_VERSION: Final = 1
+
+
+def _bad_state(why: str) -> InvalidArgumentError:
+    return InvalidArgumentError(
+        f"not an Interactions stream transform snapshot: {why}", argument="state"
+    )
+
+
+def _state_str(data: Mapping[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    if value is not None and not isinstance(value, str):
+        raise _bad_state(f"{key} must be a string or null")
+    return value
+
+
+def _state_req_str(data: Mapping[str, Any], key: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str):
+        raise _bad_state(f"{key} must be a string")
+    return value
+
+
+def _state_bool(data: Mapping[str, Any], key: str) -> bool:
+    value = data.get(key)
+    if not isinstance(value, bool):
+        raise _bad_state(f"{key} must be a boolean")
+    return value
+
+
+def _block_state(block: _Block) -> dict[str, Any]:
+    kind = type(block)
+    if kind is _Text:
+        return {"kind": "text", "id": block.id}
+    if kind is _Pending:
+        return {"kind": "pending", "id": block.id}
+    if type(block) is _Reasoning:
+        return {"kind": "reasoning", "id": block.id, "signature": block.signature}
+    if type(block) is _FunctionCall:
+        return {
+            "kind": "function_call",
+            "id": block.id,
+            "tool_call_id": block.tool_call_id,
+            "tool_name": block.tool_name,
+            "signature": block.signature,
+            "arguments": "".join(block.arguments),
+        }
+    if type(block) is _Image:
+        return {
+            "kind": "image",
+            "id": block.id,
+            "data": copy.deepcopy(block.data),
+            "mime_type": copy.deepcopy(block.mime_type),
+            "uri": copy.deepcopy(block.uri),
+        }
+    if type(block) is _BuiltinCall:
+        return {
+            "kind": "builtin_call",
+            "id": block.id,
+            "block_type": block.block_type,
+            "tool_call_id": block.tool_call_id,
+            "tool_name": block.tool_name,
+            "arguments": copy.deepcopy(block.arguments),
+        }
+    if type(block) is _BuiltinResult:
+        return {
+            "kind": "builtin_result",
+            "id": block.id,
+            "block_type": block.block_type,
+            "call_id": block.call_id,
+            "tool_name": block.tool_name,
+            "result": copy.deepcopy(block.result),
+        }
+    return {"kind": "unknown", "id": block.id}
+
+
+def _block_from_state(data: Any) -> _Block:
+    if not isinstance(data, Mapping):
+        raise _bad_state("a block must be an object")
+    kind = data.get("kind")
+    block_id = _state_req_str(data, "id")
+    if kind == "text":
+        return _Text(block_id)
+    if kind == "pending":
+        return _Pending(block_id)
+    if kind == "reasoning":
+        return _Reasoning(block_id, _state_str(data, "signature"))
+    if kind == "function_call":
+        call = _FunctionCall(
+            block_id,
+            _state_req_str(data, "tool_call_id"),
+            _state_req_str(data, "tool_name"),
+            _state_str(data, "signature"),
+        )
+        arguments = _state_req_str(data, "arguments")
+        if arguments:
+            call.arguments.append(arguments)
+        return call
+    if kind == "image":
+        image = _Image(block_id, _EMPTY)
+        image.data = copy.deepcopy(data.get("data"))
+        image.mime_type = copy.deepcopy(data.get("mime_type"))
+        image.uri = copy.deepcopy(data.get("uri"))
+        return image
+    if kind == "builtin_call":
+        return _BuiltinCall(
+            block_id,
+            _state_req_str(data, "block_type"),
+            _state_req_str(data, "tool_call_id"),
+            _state_req_str(data, "tool_name"),
+            copy.deepcopy(data.get("arguments")),
+        )
+    if kind == "builtin_result":
+        return _BuiltinResult(
+            block_id,
+            _state_req_str(data, "block_type"),
+            _state_req_str(data, "call_id"),
+            _state_req_str(data, "tool_name"),
+            copy.deepcopy(data.get("result")),
+        )
+    if kind == "unknown":
+        return _Unknown(block_id)
+    raise _bad_state(f"unknown block kind {kind!r}")
