@@ -151,7 +151,9 @@ def table_rows(results: list[dict[str, Any]]) -> list[tuple[str, ...]]:
     out: list[tuple[str, ...]] = []
     for res in results:
         if res.get("error"):
-            out.append((res["name"], "ERROR: " + res["error"], *[""] * (len(COLUMNS) - 2)))
+            error = "ERROR: " + res["error"]
+            error = error if len(error) <= 100 else error[:97] + "..."
+            out.append((res["name"], error, *[""] * (len(COLUMNS) - 2)))
             continue
         for r in res["rows"]:
             met = r["met"]
