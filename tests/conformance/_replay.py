@@ -283,7 +283,7 @@ class BackgroundInteraction:
     and drops the connection; ``("hold", n)`` sends ``n`` events and keeps the
     connection open; ``("empty",)`` ends the body at once with no events.
     ``poll_statuses`` scripts successive plain ``GET .../{id}`` answers (the last one
-    repeats).
+    repeats). ``sent`` records how many events each stream attempt sent.
     """
 
     interaction_id: str
@@ -295,6 +295,7 @@ class BackgroundInteraction:
     cancelled: int = 0
     stream_attempts: int = 0
     polls: int = 0
+    sent: list[int] = attrs.field(factory=list)
 
     def install(self, server: LoopbackServer) -> None:
         path = f"/interactions/{self.interaction_id}"
@@ -331,6 +332,13 @@ class BackgroundInteraction:
             start = ids.index(last) + 1 if last in ids else len(self.events)
         remaining = [sse_frame(e) for e in self.events[start:]]
         kind = plan[0]
+        self.sent.append(
+            len(remaining)
+            if kind == "all"
+            else 0
+            if kind == "empty"
+            else min(len(remaining), plan[1])
+        )
         if kind == "all":
             return SSEReply(remaining)
         if kind == "drop":

@@ -30,7 +30,9 @@ from tests.providers._google_support import (
     provider_for,
 )
 
-from partstream import errors
+from partstream import errors, parts
+from partstream.codecs.interactions import InteractionsStreamTransform
+from partstream.providers import _google_stream as google_stream
 from partstream.providers.google import InteractionCursor
 
 pytestmark = pytest.mark.anyio
@@ -41,8 +43,10 @@ STREAM = f"GET /v1beta/interactions/{INTERACTION_ID}?stream=true"
 POST = "POST /v1beta/interactions"
 
 
-async def baseline_parts(raw: bool = False) -> list[dict[str, Any]]:
-    run = BackgroundInteraction(INTERACTION_ID, events=event_log())
+async def baseline_parts(
+    raw: bool = False, events: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    run = BackgroundInteraction(INTERACTION_ID, events=events or event_log())
     async with run_server() as server:
         run.install(server)
         model = provider_for(server).interactions(agent=AGENT, resume=FAST_RESUME)
@@ -50,11 +54,52 @@ async def baseline_parts(raw: bool = False) -> list[dict[str, Any]]:
             return await drain(s)
 
 
+def event_ends(events: list[dict[str, Any]], raw: bool = False) -> list[int]:
+    """The position (parts since the stream's start) after each event's parts."""
+    t = InteractionsStreamTransform(generate_id=lambda: "gen-id", include_raw_chunks=raw)
+    position = len(t.start())
+    ends = []
+    for event in events:
+        position += len(t.feed(event))
+        ends.append(position)
+    return ends
+
+
+def admissible_event_ids(events: list[dict[str, Any]], k: int, raw: bool = False) -> set[Any]:
+    """The ids a cursor taken after ``k`` parts may name: the last delivered event with
+    an id, give or take the part-less events the stream may or may not have read yet."""
+    ends = event_ends(events, raw)
+    # The last event all of whose parts were delivered, if the stream read ahead.
+    newest = max((i for i, end in enumerate(ends) if end <= k), default=-1)
+    oldest = -1
+    if k > 1:
+        # The k-th part came from an event (or from the end): it and all before it were read.
+        source = next((i for i, end in enumerate(ends) if end >= k), len(ends))
+        oldest = source if source < len(ends) and ends[source] == k else source - 1
+    ids = [e.get("event_id") for e in events]
+
+    def named(last: int) -> Any:
+        return next((ids[i] for i in range(last, -1, -1) if ids[i] is not None), None)
+
+    return {named(i) for i in range(oldest, newest + 1)}
+
+
+def resume_request(cursor: InteractionCursor) -> list[str]:
+    """The requests ``model.resume(cursor)`` must send."""
+    if cursor.complete:
+        return []  # past the terminal event: the restored transform finishes alone
+    if cursor.last_event_id is None:
+        return [STREAM]
+    return [f"{STREAM}&last_event_id={cursor.last_event_id}"]
+
+
 @pytest.mark.parametrize("raw", [False, True])
 async def test_resume_at_every_position_loses_and_repeats_nothing(raw: bool) -> None:
+    events = event_log()
     baseline = await baseline_parts(raw)
     total = len(baseline)
-    for k in [0, 1, 2, 3, 5, 8, 11, 14, total - 2, total - 1, total]:
+    ends = event_ends(events, raw)
+    for k in range(total + 1):
         run = BackgroundInteraction(INTERACTION_ID, events=event_log())
         async with run_server() as server:
             run.install(server)
@@ -71,13 +116,23 @@ async def test_resume_at_every_position_loses_and_repeats_nothing(raw: bool) -> 
                 cursor = stream.detach()
             assert cursor is not None
             assert cursor.parts == k
+            assert cursor.last_event_id in admissible_event_ids(events, k, raw), k
+            if cursor.last_event_id is not None:
+                i = [e["event_id"] for e in events].index(cursor.last_event_id)
+                assert cursor.skip == k - ends[i]  # parts after the cursor's event
+            assert cursor.complete == (cursor.last_event_id == events[-1]["event_id"])
             # The cursor travels as JSON.
+            assert json.loads(cursor.to_json())["v"] == 2
             async with model.resume(cursor.to_json()) as resumed:
                 rest = await drain(resumed)
         assert first + rest == [_with_warning(p) for p in baseline], k
         # (Left before its first event, the first stream may not have sent its GET yet.)
-        allowed = [[POST, STREAM, STREAM]] if k > 1 else [[POST, STREAM], [POST, STREAM, STREAM]]
-        assert server.summaries() in allowed
+        firsts = [[POST, STREAM]] if k > 1 else [[POST], [POST, STREAM]]
+        assert server.summaries() in [f + resume_request(cursor) for f in firsts], k
+        if cursor.last_event_id is not None and not cursor.complete:
+            # Only the events after the cursor's were sent again.
+            i = [e["event_id"] for e in events].index(cursor.last_event_id)
+            assert run.sent[-1] == len(events) - i - 1
         assert run.cancelled == 0
 
 
@@ -106,11 +161,29 @@ async def test_the_cursor_names_the_last_fully_delivered_event() -> None:
                     # evt-2 (a status update) has no parts: once the transform has seen
                     # it, it is fully delivered too.
                     assert cursor.last_event_id in ("evt-1", "evt-2")
+                    assert cursor.skip == 0
+                    assert cursor.state["interaction_id"] == INTERACTION_ID
                 if part.type == "reasoning-start":  # evt-3's only part
                     assert cursor.last_event_id == "evt-3"
+                    assert cursor.skip == 0
+                    assert cursor.state["blocks"] == [
+                        [0, {"kind": "reasoning", "id": f"{INTERACTION_ID}:0", "signature": None}]
+                    ]
+                if part.type == "text-start":  # evt-9 gives text-start and a delta
+                    assert (cursor.last_event_id, cursor.skip) == ("evt-8", 1)
+                    assert cursor.state["blocks"] == [
+                        [1, {"kind": "pending", "id": f"{INTERACTION_ID}:1"}]
+                    ]
+                if part.to_dict().get("delta") == '{"q": "TCP':
+                    assert cursor.last_event_id == "evt-16"
+                    assert cursor.state["blocks"][0][1]["arguments"] == '{"q": "TCP'
                 if part.type == "finish":
                     assert cursor.last_event_id == "evt-19"  # interaction.completed
+                    assert cursor.complete
+                    assert cursor.skip == 1
+                    assert cursor.state["status"] == "completed"
             stream.detach()
+    assert "finish" in seen
 
 
 async def test_a_resumed_stream_has_a_cursor_too() -> None:
@@ -125,36 +198,80 @@ async def test_a_resumed_stream_has_a_cursor_too() -> None:
                 got.append((await stream.__anext__()).to_dict())
             cursor = stream.detach()
         assert cursor is not None
+        assert cursor.last_event_id == "evt-4"
         async with model.resume(cursor.to_dict()) as second:
+            again = second.cursor  # before any part: the cursor it was resumed from
+            assert again == cursor
             for _ in range(6):
                 got.append((await second.__anext__()).to_dict())
             again = second.detach()
         assert again is not None
         assert again.parts == 10
+        assert (again.last_event_id, again.skip) == ("evt-11", 0)
         async with model.resume(again) as third:
             got += await drain(third)
     assert got == baseline
+    assert server.summaries() == [
+        POST,
+        STREAM,
+        f"{STREAM}&last_event_id=evt-4",
+        f"{STREAM}&last_event_id=evt-11",
+    ]
 
 
-async def test_a_resume_whose_log_differs_is_refused() -> None:
+async def test_events_without_an_id_resume_from_the_last_event_with_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    events = event_log()
+    for n in (2, 4, 5, 9, 10):  # evt-3, evt-5, evt-6, evt-10, evt-11 lose their ids
+        del events[n]["event_id"]
+    baseline = await baseline_parts(events=events)
+    for max_pending in (1024, 1):  # also when the cursor's transform stops following
+        monkeypatch.setattr(google_stream, "_MAX_PENDING", max_pending)
+        for k in range(len(baseline) + 1):
+            run = BackgroundInteraction(INTERACTION_ID, events=[dict(e) for e in events])
+            async with run_server() as server:
+                run.install(server)
+                model = provider_for(server).interactions(agent=AGENT)
+                first: list[dict[str, Any]] = []
+                async with model.stream(PROMPT, provider_options=BACKGROUND) as stream:
+                    while len(first) < k:
+                        first.append((await stream.__anext__()).to_dict())
+                    cursor = stream.detach()
+                assert cursor is not None
+                if max_pending > 1:
+                    assert cursor.last_event_id in admissible_event_ids(events, k), k
+                async with model.resume(cursor) as resumed:
+                    rest = await drain(resumed)
+            assert first + rest == baseline, (max_pending, k)
+    # One that stopped following (at the run of evt-5 and evt-6) stays at evt-4.
+    assert cursor is not None
+    assert (cursor.last_event_id, cursor.parts) == ("evt-4", len(baseline))
+
+
+async def test_a_cursor_the_server_cannot_continue_fails_cleanly() -> None:
     run = BackgroundInteraction(INTERACTION_ID, events=event_log())
     async with run_server() as server:
         run.install(server)
-        model = provider_for(server).interactions(agent=AGENT)
+        model = provider_for(server).interactions(agent=AGENT, resume=FAST_RESUME)
         async with model.stream(PROMPT, provider_options=BACKGROUND) as stream:
             for _ in range(7):
                 await stream.__anext__()
             cursor = stream.detach()
         assert cursor is not None
-        assert cursor.last_event_id in ("evt-7", "evt-8")  # evt-8 has no parts
+        assert (cursor.last_event_id, cursor.skip) == ("evt-8", 1)
+        # More parts said delivered than the rest of the log has.
+        data = cursor.to_dict()
+        data["parts"] += 500
+        data["skip"] += 500
+        with pytest.raises(errors.StreamResumeError, match="fewer than the 507"):
+            async with model.resume(data) as resumed:
+                await drain(resumed)
+        # An event id the server does not know: it sends nothing, the resume gives up.
         for event in run.events:
             event["event_id"] = "other-" + event["event_id"]
-        with pytest.raises(errors.StreamResumeError, match="does not match the cursor"):
+        with pytest.raises(errors.StreamResumeError, match="without producing any events"):
             async with model.resume(cursor) as resumed:
-                await drain(resumed)
-        shorter = InteractionCursor(interaction_id=INTERACTION_ID, parts=500)
-        with pytest.raises(errors.StreamResumeError, match="fewer than the 500"):
-            async with model.resume(shorter) as resumed:
                 await drain(resumed)
 
 
@@ -163,11 +280,49 @@ async def test_leaving_a_resumed_stream_early_cancels_the_run() -> None:
     async with run_server() as server:
         run.install(server)
         model = provider_for(server).interactions(agent=AGENT)
-        cursor = InteractionCursor(interaction_id=INTERACTION_ID, parts=3, last_event_id="evt-3")
+        async with model.stream(PROMPT, provider_options=BACKGROUND) as stream:
+            for _ in range(3):
+                await stream.__anext__()
+            cursor = stream.detach()
+        assert cursor is not None
+        assert cursor.last_event_id == "evt-3"
         async with model.resume(cursor) as resumed:
             part = await resumed.__anext__()
             assert part.type == "reasoning-delta"
-    assert server.summaries() == [STREAM, f"POST /v1beta/interactions/{INTERACTION_ID}/cancel"]
+    assert server.summaries() == [
+        POST,
+        STREAM,
+        f"{STREAM}&last_event_id=evt-3",
+        f"POST /v1beta/interactions/{INTERACTION_ID}/cancel",
+    ]
+
+
+async def test_a_cursor_past_the_terminal_event_sends_nothing() -> None:
+    run = BackgroundInteraction(INTERACTION_ID, events=event_log())
+    async with run_server() as server:
+        run.install(server)
+        model = provider_for(server).interactions(agent=AGENT)
+        async with model.stream(PROMPT, provider_options=BACKGROUND) as stream:
+            got = [p.to_dict() async for p in stream]
+            cursor = stream.cursor
+        assert cursor is not None
+        assert cursor.complete
+        assert cursor.skip == 1  # the finish part
+        data = cursor.to_dict()
+        data["parts"] -= 1
+        data["skip"] -= 1
+        async with model.resume(data) as resumed:
+            rest = await drain(resumed)
+    assert rest == got[-1:]
+    assert rest[0]["type"] == "finish"
+    assert server.summaries() == [POST, STREAM]  # no request, no cancel
+    assert run.cancelled == 0
+
+
+def _cursor_data(**changes: Any) -> dict[str, Any]:
+    state = InteractionsStreamTransform().snapshot()
+    data = {"v": 2, "interactionId": "x", "parts": 3, "skip": 1, "lastEventId": "e", "state": state}
+    return {**data, **changes}
 
 
 @pytest.mark.parametrize(
@@ -175,12 +330,18 @@ async def test_leaving_a_resumed_stream_early_cancels_the_run() -> None:
     [
         None,
         {},
-        {"version": 2, "interactionId": "x", "parts": 0},
-        {"version": 1, "interactionId": "", "parts": 0},
-        {"version": 1, "interactionId": "x", "parts": -1},
-        {"version": 1, "interactionId": "x", "parts": True},
-        {"version": 1, "interactionId": "x", "parts": 0, "lastEventId": 3},
-        {"version": 1, "interactionId": "x", "parts": 0, "warnings": [{"type": "nope"}]},
+        {"version": 1, "interactionId": "x", "parts": 0},  # the replay cursors of old
+        _cursor_data(v=1),
+        _cursor_data(interactionId=""),
+        _cursor_data(parts=-1),
+        _cursor_data(parts=True),
+        _cursor_data(skip=4),
+        _cursor_data(lastEventId=3),
+        _cursor_data(lastEventId=None),  # then every part counts as after no event
+        _cursor_data(complete="yes"),
+        _cursor_data(state=None),
+        _cursor_data(state={**_cursor_data()["state"], "blocks": [[0, {"kind": "?"}]]}),
+        _cursor_data(state={**_cursor_data()["state"], "warnings": [{"type": "nope"}]}),
     ],
 )
 def test_bad_cursors_are_refused(data: Any) -> None:
@@ -191,17 +352,24 @@ def test_bad_cursors_are_refused(data: Any) -> None:
 
 
 def test_cursor_round_trips() -> None:
+    transform = InteractionsStreamTransform(
+        warnings=[parts.OtherWarning(message="m")], include_raw_chunks=True, service_tier="flex"
+    )
+    transform.feed({"event_type": "step.start", "index": 0, "step": {"type": "thought"}})
     cursor = InteractionCursor(
         interaction_id="v1_x",
+        state=transform.snapshot(),
         last_event_id="evt-9",
+        skip=2,
         parts=12,
-        include_raw_chunks=True,
-        service_tier="flex",
-        warnings=({"type": "other", "message": "m"},),
+        complete=True,
     )
     assert InteractionCursor.from_json(cursor.to_json()) == cursor
     assert InteractionCursor.from_dict(cursor.to_dict()) == cursor
     assert json.loads(cursor.to_json())["interactionId"] == "v1_x"
+    assert cursor.warnings == (parts.OtherWarning(message="m"),)
+    assert cursor.include_raw_chunks
+    assert cursor.state["header_service_tier"] == "flex"
 
 
 # ---------------------------------------------------------------------------------------
@@ -254,6 +422,7 @@ async def test_a_cursor_continues_in_another_process(anyio_backend: str, k: int)
                 await process.wait()
             assert cursor_json is not None
             assert server.summaries() == [POST, STREAM]
+            sent_first = run.sent[0]
 
             rest: list[dict[str, Any]] = []
             done = False
@@ -267,5 +436,10 @@ async def test_a_cursor_continues_in_another_process(anyio_backend: str, k: int)
     assert done
     assert len(first) == k
     assert first + rest == baseline
-    assert server.summaries() == [POST, STREAM, STREAM]
+    cursor = InteractionCursor.from_json(cursor_json)
+    # Mid-event: evt-9 gave text-start (delivered) and its first delta (not).
+    assert (cursor.last_event_id, cursor.skip) == ("evt-8", 1)
+    assert server.summaries() == [POST, STREAM, f"{STREAM}&last_event_id=evt-8"]
+    # The second process downloaded only the events after evt-8.
+    assert (sent_first, run.sent[1]) == (14, len(event_log()) - 8)
     assert run.cancelled == 0

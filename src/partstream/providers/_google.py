@@ -269,7 +269,10 @@ class InteractionsModel:
         """Continue a background stream from ``cursor`` (its dict or JSON form works too).
 
         The new stream yields exactly the parts that the original stream had not
-        delivered yet when the cursor was taken: nothing lost, nothing repeated.
+        delivered yet when the cursor was taken: nothing lost, nothing repeated. It
+        restores the stream transform from the cursor's state and sends ``GET
+        {base}/interactions/{id}?stream=true&last_event_id=<the cursor's event>``
+        (no request at all when the cursor is past the terminal event).
         """
         if isinstance(cursor, str):
             cursor = InteractionCursor.from_json(cursor)
@@ -282,7 +285,7 @@ class InteractionsModel:
                 resume_policy=self._resume,
                 headers=self._config.request_headers(headers),
                 body=None,
-                warnings=tuple(parts.warning_from_dict(w) for w in cursor.warnings),
+                warnings=cursor.warnings,
                 background=True,
                 include_raw_chunks=cursor.include_raw_chunks,
                 cursor=cursor,

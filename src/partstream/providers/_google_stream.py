@@ -10,15 +10,18 @@ Three shapes, one surface (:class:`InteractionStream`):
   with ``&last_event_id=`` after a drop (the SSE transport's resume policy);
 * :meth:`InteractionsModel.resume` of an :class:`InteractionCursor`.
 
-**The cursor.** A background stream counts the parts its consumer has received
-and remembers the ``event_id`` of the last event fully delivered. The transform's
-state at that point (open steps, accumulated tool arguments, the sources already
-cited) is a function of every event before it, so a cursor alone cannot rebuild
-it; instead :meth:`resume` replays the interaction's event log from its start
-(``GET ...?stream=true``) through a fresh transform, drops the parts the cursor
-says were delivered, checks that the event id at that point matches, and yields
-the rest. The transform is deterministic, so the parts that follow are exactly
-the ones the first stream would have produced: nothing lost, nothing repeated.
+**The cursor.** A background stream counts the parts its consumer has received.
+A second transform follows the consumer: each event is fed to it once all of the
+event's parts were delivered, so its state is the first transform's state at the
+consumer's position. :attr:`InteractionStream.cursor` carries that state (a
+:meth:`~partstream.codecs.interactions.InteractionsStreamTransform.snapshot`) as of
+the last delivered event with an ``event_id``, that id, and how many parts of the
+events after it were delivered already. :meth:`InteractionsModel.resume` restores
+the transform from the state, asks for the events after that id (``GET
+...?stream=true&last_event_id=<id>``) and drops the parts that were delivered:
+nothing lost, nothing repeated, and nothing downloaded twice but the event the
+consumer was in the middle of. A cursor taken after the terminal event needs no
+request at all: the restored transform finishes the stream.
 
 **Cancel.** Leaving a background stream's block before the run finished (a
 ``break``, an exception, a cancellation or a timeout around it) sends ``POST
@@ -30,6 +33,7 @@ terminal event never cancels, and neither does one that was :meth:`detached
 
 from __future__ import annotations
 
+import copy
 import json
 import operator
 from collections import deque
@@ -51,7 +55,12 @@ from ._google_poll import Canceller, is_terminal_status
 __all__ = ["InteractionCursor", "InteractionStream", "StreamPlan"]
 
 _TERMINAL_EVENTS: Final = frozenset({"interaction.completed", "interaction.complete", "error"})
-_CURSOR_VERSION: Final = 1
+_CURSOR_VERSION: Final = 2
+#: Events without an ``event_id`` the cursor's transform holds back at most (see _Follower).
+_MAX_PENDING: Final = 1024
+
+
+_Warnings = tuple[parts.Warning, ...]
 
 
 @final
@@ -59,36 +68,38 @@ _CURSOR_VERSION: Final = 1
 class InteractionCursor:
     """Where a background stream's consumer is: enough to continue it anywhere.
 
-    ``parts`` counts the parts delivered since the start of the interaction's
-    stream; ``last_event_id`` is the ``event_id`` of the last event whose parts were
-    all delivered (a consistency check for the replay). ``include_raw_chunks``,
-    ``service_tier`` (the POST's ``x-gemini-service-tier`` header) and ``warnings``
-    (the call warnings, as JSON) make the resumed parts identical to the original's.
-    Serialise with :meth:`to_json` / :meth:`to_dict`; rebuild with the ``from_``
-    class methods.
+    ``state`` is the stream transform's state (a JSON-ready
+    :meth:`~partstream.codecs.interactions.InteractionsStreamTransform.snapshot`,
+    which also holds the call warnings, ``include_raw_chunks`` and the POST's
+    ``x-gemini-service-tier`` header) right after ``last_event_id``, the last event
+    with an ``event_id`` whose parts were all delivered (``None``: no such event yet,
+    and ``state`` is the initial state). ``skip`` counts the parts delivered after
+    that event (of events without an id, or of the event the consumer was in the
+    middle of); ``parts`` counts all parts delivered since the stream's start.
+    ``complete`` says the terminal event was delivered: the server has nothing
+    left to send. Serialise with :meth:`to_json` / :meth:`to_dict` (format
+    ``"v": 2``); rebuild with the ``from_`` class methods.
     """
 
     interaction_id: str
+    state: dict[str, Any]
     last_event_id: str | None = None
+    skip: int = 0
     parts: int = 0
-    include_raw_chunks: bool = False
-    service_tier: str | None = None
-    warnings: tuple[dict[str, Any], ...] = ()
+    complete: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "version": _CURSOR_VERSION,
+            "v": _CURSOR_VERSION,
             "interactionId": self.interaction_id,
             "parts": self.parts,
+            "skip": self.skip,
+            "state": copy.deepcopy(self.state),
         }
         if self.last_event_id is not None:
             out["lastEventId"] = self.last_event_id
-        if self.include_raw_chunks:
-            out["includeRawChunks"] = True
-        if self.service_tier is not None:
-            out["serviceTier"] = self.service_tier
-        if self.warnings:
-            out["warnings"] = [dict(w) for w in self.warnings]
+        if self.complete:
+            out["complete"] = True
         return out
 
     def to_json(self) -> str:
@@ -103,38 +114,44 @@ class InteractionCursor:
 
         if not isinstance(data, Mapping):
             raise bad(f"expected an object, got {type(data).__name__}")
-        if data.get("version") != _CURSOR_VERSION:
-            raise bad(f"unsupported version {data.get('version')!r}")
+        if "version" in data:
+            # Version 1 cursors replayed the stream from its start; none were kept.
+            raise bad(f"unsupported version {data.get('version')!r} (take a new cursor)")
+        if data.get("v") != _CURSOR_VERSION:
+            raise bad(f"unsupported version {data.get('v')!r}")
         interaction_id = data.get("interactionId")
         if not isinstance(interaction_id, str) or not interaction_id:
             raise bad("interactionId must be a non-empty string")
-        count = data.get("parts")
-        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-            raise bad("parts must be an integer >= 0")
+        counts = []
+        for key in ("parts", "skip"):
+            value = data.get(key)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise bad(f"{key} must be an integer >= 0")
+            counts.append(value)
+        count, skip = counts
         last = data.get("lastEventId")
-        if last is not None and not isinstance(last, str):
-            raise bad("lastEventId must be a string")
-        tier = data.get("serviceTier")
-        if tier is not None and not isinstance(tier, str):
-            raise bad("serviceTier must be a string")
-        raw = data.get("includeRawChunks", False)
-        if not isinstance(raw, bool):
-            raise bad("includeRawChunks must be a boolean")
-        warnings = data.get("warnings", [])
-        if not isinstance(warnings, list) or not all(isinstance(w, dict) for w in warnings):
-            raise bad("warnings must be a list of objects")
-        for w in warnings:
-            try:
-                parts.warning_from_dict(w)
-            except errors.InvalidArgumentError as exc:
-                raise bad(f"warnings: {exc}") from None
+        if last is not None and (not isinstance(last, str) or not last):
+            raise bad("lastEventId must be a non-empty string")
+        complete = data.get("complete", False)
+        if not isinstance(complete, bool):
+            raise bad("complete must be a boolean")
+        if skip > count:
+            raise bad("skip must not exceed parts")
+        if last is None and (skip != count or complete):
+            raise bad("without lastEventId, skip must equal parts and complete be false")
+        state = data.get("state")
+        try:
+            codec.InteractionsStreamTransform.restore(state)  # type: ignore[arg-type]
+        except errors.InvalidArgumentError as exc:
+            raise bad(f"state: {exc}") from None
+        assert isinstance(state, Mapping)
         return cls(
             interaction_id=interaction_id,
+            state=copy.deepcopy(dict(state)),
             last_event_id=last,
+            skip=skip,
             parts=count,
-            include_raw_chunks=raw,
-            service_tier=tier,
-            warnings=tuple(dict(w) for w in warnings),
+            complete=complete,
         )
 
     @classmethod
@@ -146,6 +163,27 @@ class InteractionCursor:
                 f"not an interaction cursor: invalid JSON ({exc})", argument="cursor"
             ) from None
         return cls.from_dict(data)
+
+    @property
+    def warnings(self) -> _Warnings:
+        """The call warnings (on the ``stream-start`` part)."""
+        first = self._transform().start()[0]
+        assert isinstance(first, parts.StreamStart)
+        return first.warnings
+
+    @property
+    def include_raw_chunks(self) -> bool:
+        return self.state.get("include_raw_chunks") is True
+
+    def _transform(
+        self, generate_id: Callable[[], str] = codec.default_generate_id
+    ) -> codec.InteractionsStreamTransform:
+        try:
+            return codec.InteractionsStreamTransform.restore(self.state, generate_id=generate_id)
+        except errors.InvalidArgumentError as exc:
+            raise errors.InvalidArgumentError(
+                f"not an interaction cursor: state: {exc}", argument="cursor"
+            ) from None
 
 
 @final
@@ -237,92 +275,121 @@ def _with_google_errors(source: SSESource[Any], config: ApiConfig) -> Callable[[
 class _Tracker:
     """The transform as a pipeline stage, fed one event at a time to track positions.
 
-    Positions are counted in parts since the start of the interaction's stream.
-    ``bounds`` holds ``(position after the event, event_id)`` for events with an id,
-    for the consumer side to turn its count into a cursor. With ``skip > 0`` (a
-    resume) the first ``skip`` parts are produced (to rebuild the transform's state)
-    but not passed on, and the event id at that point is checked against the cursor.
+    Positions count parts since the start of the interaction's stream; the first
+    part this stage produces is at ``origin`` (0 for a new stream, whose ``start``
+    gives the ``stream-start`` part; after a resumed event otherwise). ``log`` gets
+    ``(position after the event's parts, event_id or None, item)`` for every event,
+    for the consumer side (:class:`_Follower`). Parts before position ``skip_to``
+    (delivered before the cursor was taken) are produced but not passed on.
     """
 
-    __slots__ = (
-        "_expect",
-        "_m_end",
-        "_m_ids",
-        "_skip",
-        "_transform",
-        "_verified",
-        "bounds",
-        "produced",
-    )
+    __slots__ = ("_skip_to", "_started", "log", "produced", "transform")
 
-    def __init__(self, transform: Any, skip: int = 0, expect: str | None = None) -> None:
-        self._transform = transform
-        self._skip = skip
-        self._expect = expect
-        self._verified = skip == 0 or expect is None
-        self._m_end = -1
-        self._m_ids: set[str] = set()
-        self.produced = 0
-        self.bounds: deque[tuple[int, str]] = deque()
+    def __init__(
+        self, transform: Any, *, origin: int = 0, skip_to: int = 0, started: bool = False
+    ) -> None:
+        self.transform = transform
+        self._skip_to = skip_to
+        self._started = started
+        self.produced = origin
+        self.log: deque[tuple[int, str | None, Any]] = deque()
 
     def _keep(self, got: Sequence[parts.Part], out: list[parts.Part]) -> None:
         start = self.produced
         self.produced = start + len(got)
-        skip = self._skip
+        skip = self._skip_to
         if start >= skip:
             out.extend(got)
         elif self.produced > skip:
             out.extend(got[skip - start :])
 
-    def _note(self, event_id: str) -> None:
-        end = self.produced
-        self.bounds.append((end, event_id))
-        if not self._verified:
-            if end <= self._skip:
-                if end > self._m_end:
-                    self._m_end, self._m_ids = end, set()
-                self._m_ids.add(event_id)
-            else:
-                self._verify()
-
-    def _verify(self) -> None:
-        self._verified = True
-        if self._expect not in self._m_ids:
-            raise errors.StreamResumeError(
-                "the interaction's event log does not match the cursor: expected event "
-                f"{self._expect!r} after {self._skip} parts",
-                attempts=0,
-                last_event_id=self._expect,
-            )
-
     def start(self) -> list[parts.Part]:
         out: list[parts.Part] = []
-        self._keep(self._transform.start(), out)
+        if not self._started:
+            self._keep(self.transform.start(), out)
         return out
 
     def feed(self, batch: list[Any]) -> list[parts.Part]:
         out: list[parts.Part] = []
-        transform = self._transform
+        transform = self.transform
+        log = self.log
         for item in batch:
             self._keep(transform.feed(item), out)
-            event_id = _event_id(item)
-            if event_id is not None:
-                self._note(event_id)
+            log.append((self.produced, _event_id(item), item))
         return out
 
     def finish(self) -> list[parts.Part]:
         out: list[parts.Part] = []
-        self._keep(self._transform.finish(), out)
-        if self.produced < self._skip:
+        self._keep(self.transform.finish(), out)
+        if self.produced < self._skip_to:
             raise errors.StreamResumeError(
                 f"the interaction's stream has {self.produced} parts, fewer than the "
-                f"{self._skip} the cursor says were delivered",
+                f"{self._skip_to} the cursor says were delivered",
                 attempts=0,
-                last_event_id=self._expect,
+                last_event_id=None,
             )
-        if not self._verified:
-            self._verify()
         return out
+
+
+class _Follower:
+    """The consumer side of the cursor: a second transform that follows the consumer.
+
+    An event is fed to it once all of the event's parts were delivered, up to the
+    last such event with an ``event_id`` (the resume point: the API resumes after an
+    id); events without an id wait in ``pending`` until one with an id is delivered.
+    Its snapshot is then the stream's state at ``event_id``, and ``end`` the position
+    after that event's parts. Its parts are dropped (so it names its sources with
+    a constant: the caller's ``generate_id`` is not called twice). Should more than
+    ``_MAX_PENDING`` events without an id pile up, it stops following: the cursor
+    stays at the last event with an id, which is still exact, only older.
+    """
+
+    __slots__ = ("_pending", "_state", "_transform", "complete", "end", "event_id")
+
+    def __init__(
+        self,
+        transform: codec.InteractionsStreamTransform,
+        *,
+        event_id: str | None = None,
+        end: int = 0,
+        complete: bool = False,
+    ) -> None:
+        self._transform: codec.InteractionsStreamTransform | None = transform
+        self._state: dict[str, Any] | None = None
+        self._pending: list[Any] = []
+        self.event_id = event_id
+        self.end = end
+        self.complete = complete
+
+    def advance(self, log: deque[tuple[int, str | None, Any]], position: int) -> None:
+        if not log or log[0][0] > position:
+            return
+        pending = self._pending
+        transform = self._transform
+        while log and log[0][0] <= position:
+            end, event_id, item = log.popleft()
+            if transform is None:
+                continue
+            pending.append(item)
+            if event_id is not None:
+                transform.feed(pending)
+                pending.clear()
+                self.event_id, self.end = event_id, end
+                self.complete = _event_type(item) in _TERMINAL_EVENTS
+            elif len(pending) > _MAX_PENDING:
+                self._state = transform.snapshot()
+                self._transform = transform = None
+                pending.clear()
+
+    def snapshot(self) -> dict[str, Any]:
+        if self._transform is not None:
+            return self._transform.snapshot()
+        assert self._state is not None
+        return copy.deepcopy(self._state)
+
+
+def _constant_id() -> str:
+    return ""
 
 
 _DATA: Final = operator.attrgetter("data")
@@ -368,8 +435,8 @@ class InteractionStream:
         "_detached",
         "_entered",
         "_exit",
+        "_follower",
         "_index",
-        "_last_id",
         "_pipeline",
         "_plain",
         "_plan",
@@ -389,19 +456,17 @@ class InteractionStream:
         self.interaction_id: str | None = (
             plan.cursor.interaction_id if plan.cursor is not None else None
         )
-        self._service_tier: str | None = (
-            plan.cursor.service_tier if plan.cursor is not None else None
-        )
+        self._service_tier: str | None = None
         self._canceller = Canceller(plan.config, plan.headers)
         self._exit: AsyncExitStack | None = None
         self._pipeline: PartStream[parts.Part] | None = None
         self._batches: AsyncIterator[list[parts.Part]] | None = None
         self._tracker: _Tracker | None = None
+        self._follower: _Follower | None = None
         self._plain: _DecodeAndTransform | None = None
         self._batch: list[parts.Part] = []
         self._index = 0
         self._base = plan.cursor.parts if plan.cursor is not None else 0
-        self._last_id: str | None = plan.cursor.last_event_id if plan.cursor is not None else None
         self._complete = False
         self._detached = False
         self._entered = False
@@ -418,16 +483,18 @@ class InteractionStream:
         Take it at any point (between parts) and pass it to
         :meth:`InteractionsModel.resume`, here or in another process.
         """
-        if self._tracker is None or self.interaction_id is None:
+        follower = self._follower
+        if follower is None or self.interaction_id is None:
             return None
         self._advance()
+        position = self._base + self._index
         return InteractionCursor(
             interaction_id=self.interaction_id,
-            last_event_id=self._last_id,
-            parts=self._base + self._index,
-            include_raw_chunks=self._plan.include_raw_chunks,
-            service_tier=self._service_tier,
-            warnings=tuple(w.to_dict() for w in self.warnings),
+            state=follower.snapshot(),
+            last_event_id=follower.event_id,
+            skip=position - follower.end,
+            parts=position,
+            complete=follower.complete,
         )
 
     @property
@@ -441,15 +508,11 @@ class InteractionStream:
         return self.cursor
 
     def _advance(self) -> None:
-        # Pop the event bounds the consumer has passed; the last one names the cursor's
-        # event. Done per batch too, which keeps the deque bounded by the events in flight.
-        tracker = self._tracker
-        if tracker is None:
-            return
-        position = self._base + self._index
-        bounds = tracker.bounds
-        while bounds and bounds[0][0] <= position:
-            self._last_id = bounds.popleft()[1]
+        # Let the cursor's transform follow the consumer. Done per batch too, which
+        # keeps the tracker's log bounded by the events in flight.
+        tracker, follower = self._tracker, self._follower
+        if tracker is not None and follower is not None:
+            follower.advance(tracker.log, self._base + self._index)
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -504,7 +567,7 @@ class InteractionStream:
     async def _open(self, client: httpx.AsyncClient) -> PartStream[parts.Part]:
         plan = self._plan
         if plan.cursor is not None:
-            return self._open_get_stream(client, skip=plan.cursor.parts)
+            return self._open_resumed(client, plan.cursor)
         if not plan.background:
             return self._open_post_stream(client)
         assert plan.body is not None
@@ -537,9 +600,47 @@ class InteractionStream:
                 await emit(list(items))
 
             return open_stream(synthesized)
-        return self._open_get_stream(client, skip=0)
+        # The cursor's transform starts where this one does, as a copy of it.
+        tracker = _Tracker(self._transform())
+        initial = tracker.transform.snapshot()
+        self._follower = _Follower(
+            codec.InteractionsStreamTransform.restore(initial, generate_id=_constant_id)
+        )
+        return self._open_get_stream(client, tracker, last_event_id=None)
 
-    def _transform(self) -> Any:
+    def _open_resumed(
+        self, client: httpx.AsyncClient, cursor: InteractionCursor
+    ) -> PartStream[parts.Part]:
+        # The transform as it was after the cursor's event; the parts of the events
+        # after it that were delivered already (``skip``) are produced, not passed on.
+        generate_id = self._plan.generate_id
+        resumed = cursor.last_event_id is not None
+        origin = cursor.parts - cursor.skip
+        tracker = _Tracker(
+            cursor._transform(generate_id),
+            origin=origin,
+            skip_to=cursor.parts,
+            started=resumed,
+        )
+        self._follower = _Follower(
+            cursor._transform(_constant_id),
+            event_id=cursor.last_event_id,
+            end=origin,
+            complete=cursor.complete,
+        )
+        if not cursor.complete:
+            return self._open_get_stream(client, tracker, last_event_id=cursor.last_event_id)
+        # The terminal event was delivered: nothing is left on the server, the
+        # restored transform finishes the stream.
+        self._complete = True
+        self._tracker = tracker
+
+        async def nothing(emit: Emit[Any]) -> None:
+            return
+
+        return open_stream(nothing, tracker)
+
+    def _transform(self) -> codec.InteractionsStreamTransform:
         return codec.InteractionsStreamTransform(
             warnings=list(self.warnings),
             generate_id=self._plan.generate_id,
@@ -553,7 +654,9 @@ class InteractionStream:
             return True
         return False
 
-    def _open_get_stream(self, client: httpx.AsyncClient, *, skip: int) -> PartStream[parts.Part]:
+    def _open_get_stream(
+        self, client: httpx.AsyncClient, tracker: _Tracker, *, last_event_id: str | None
+    ) -> PartStream[parts.Part]:
         plan = self._plan
         assert self.interaction_id is not None
         self._canceller.interaction_id = self.interaction_id
@@ -569,13 +672,10 @@ class InteractionStream:
             is_terminal=self._is_terminal,
             resume=plan.resume_policy,
             on_response=self._on_response,
+            # A resume asks for the events after the cursor's (``&last_event_id=``).
+            last_event_id=last_event_id,
         )
-        cursor = plan.cursor
-        self._tracker = _Tracker(
-            self._transform(),
-            skip=skip,
-            expect=cursor.last_event_id if cursor is not None else None,
-        )
+        self._tracker = tracker
         return open_stream(
             _with_google_errors(source, plan.config), self._tracker, cleanups=[self._maybe_cancel]
         )
