@@ -11,14 +11,18 @@ the result) is normalised to plain JSON and compared with the case's complete
 Where partstream's traffic differs from the reference's *by design*, the difference
 is normalised here, in :data:`HEADER_DIFFERENCES` and :func:`_expected_requests`,
 and nowhere else. Cases that cannot pass are in :data:`KNOWN_FAILURES` with the
-reason; they run as strict xfails, so each must genuinely fail.
+reason; they run as strict xfails, so each must genuinely fail. Four image-output
+fixtures missing from the shared data are served from our own hand-written
+stand-ins (:data:`STANDIN_FIXTURES`), so those cases' ``expected`` checks run.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlsplit
 
@@ -42,22 +46,6 @@ KNOWN_FAILURES: Final[dict[str, str]] = {
         "DESIGN.md and the issue require `Api-Revision: 2026-05-20` on every request; "
         "the reference (this recorded version) sends none, and the case asserts its absence"
     ),
-    "generate__lm__image-output-emits-a-file-content-part-on-the-result-"
-    "when-the-response-carries-an-image-block": (
-        "its fixture (fixtures/image-output.json) is not in the shared conformance data, so "
-        "the recorded image response cannot be served"
-    ),
-    "generate__lm__image-output-emits-a-file-content-part-on-the-modify-turn-2-result-"
-    "with-previousinteractionid": (
-        "its fixture (fixtures/image-output-modify.json) is not in the shared conformance data"
-    ),
-    "stream__lm__image-output-emits-a-file-stream-part-at-content-stop-for-image-blocks": (
-        "its fixture (fixtures/image-output.chunks.txt) is not in the shared conformance data"
-    ),
-    "stream__lm__image-output-emits-a-file-stream-part-for-the-modify-turn-2-stream": (
-        "its fixture (fixtures/image-output-modify.chunks.txt) is not in the shared "
-        "conformance data"
-    ),
 }
 
 #: How our request headers differ from the reference's, by design. The reference's
@@ -70,10 +58,24 @@ HEADER_DIFFERENCES: Final = {
     "added_to_reference": {"api-revision": API_REVISION},
 }
 
-#: Fixtures a case may name that the shared data does not contain: a minimal
-#: stand-in response is served instead (checks on the request still mean something;
-#: checks on outputs fail, and those cases are listed in KNOWN_FAILURES).
-_STAND_IN_JSON: Final = {"id": "v1_stand-in", "status": "completed", "steps": []}
+#: Our own stand-ins for fixtures the shared data lacks (the image-output ones): written
+#: by hand for partstream, not recorded traffic; see the README in that folder. Served
+#: only when the shared fixture is missing, so the cases' ``expected`` checks run on a
+#: real image response.
+STANDIN_FIXTURES: Final = Path(__file__).with_name("standin_fixtures")
+
+
+def _fixture_root(root: Path, response: Mapping[str, Any]) -> tuple[Path, Mapping[str, Any]]:
+    """Where a response's fixture is: the shared data, else our stand-in of that name."""
+    for key in ("sse_fixture", "json_fixture"):
+        if key in response and not (root / response[key]).is_file():
+            name = Path(response[key]).name
+            if not (STANDIN_FIXTURES / name).is_file():
+                raise AssertionError(
+                    f"fixture {response[key]} is neither in the shared data nor a stand-in"
+                )
+            return STANDIN_FIXTURES, {**response, key: name}
+    return root, response
 
 
 def _camel_to_snake(name: str) -> str:
@@ -83,20 +85,15 @@ def _camel_to_snake(name: str) -> str:
 def _reply(root: Any, response: Mapping[str, Any]) -> JsonReply | SSEReply:
     status = int(response.get("status", 200))
     headers = [(str(k), str(v)) for k, v in (response.get("headers") or {}).items()]
+    root, response = _fixture_root(root, response)
     if "sse_fixture" in response or "sse_events" in response:
-        try:
-            lines = h.fixture_sse_lines(root, response)
-        except FileNotFoundError:
-            lines = []
+        lines = h.fixture_sse_lines(root, response)
         frames = [b"data: " + line.encode() + b"\n\n" for line in lines]
         return SSEReply(
             frames, status=status, headers=headers, hold_open=bool(response.get("hold_open"))
         )
     if "json_fixture" in response or "json" in response:
-        try:
-            body = h.fixture_json(root, response)
-        except FileNotFoundError:
-            body = _STAND_IN_JSON
+        body = h.fixture_json(root, response)
         return JsonReply(body, status=status, headers=headers)
     if "network_error" in response:
         # Only the abort-signal case has one, and it never reaches the network here.
@@ -276,6 +273,44 @@ def test_the_lm_cases_are_all_here() -> None:
         pytest.skip(h.SKIP_REASON)
     assert len(CASES) == 79
     assert set(KNOWN_FAILURES) <= {c.slug for c in CASES}
+
+
+def test_the_standin_fixtures_carry_real_images() -> None:
+    signatures = {"image/png": b"\x89PNG\r\n\x1a\n", "image/jpeg": b"\xff\xd8\xff"}
+    seen = set()
+    for path in sorted(STANDIN_FIXTURES.glob("image-output*")):
+        text = path.read_text("utf-8")
+        lines = text.splitlines() if path.suffix == ".txt" else [text]
+        values = [json.loads(line) for line in lines]  # JSON bodies, or one event a line
+        images = re.findall(r'"data": ?"([^"]+)"', text)
+        assert images, path.name
+        for image in images:
+            data = base64.b64decode(image, validate=True)
+            kind = next(k for k, sig in signatures.items() if data.startswith(sig))
+            seen.add((path.name, kind))
+        assert all(isinstance(v, dict) for v in values)
+        assert re.search(r'"id": ?"v1_', text), path.name
+    assert seen == {
+        ("image-output.json", "image/png"),
+        ("image-output.chunks.txt", "image/png"),
+        ("image-output-modify.json", "image/jpeg"),
+        ("image-output-modify.chunks.txt", "image/jpeg"),
+    }
+
+
+def test_a_shared_fixture_wins_over_a_standin(tmp_path: Path) -> None:
+    response = {"json_fixture": "fixtures/image-output.json"}
+    # Missing from the shared data: our stand-in of that name.
+    assert _fixture_root(tmp_path, response) == (
+        STANDIN_FIXTURES,
+        {"json_fixture": "image-output.json"},
+    )
+    # Present: the shared one, untouched.
+    (tmp_path / "fixtures").mkdir()
+    (tmp_path / "fixtures" / "image-output.json").write_text("{}")
+    assert _fixture_root(tmp_path, response) == (tmp_path, response)
+    with pytest.raises(AssertionError, match="neither in the shared data nor a stand-in"):
+        _fixture_root(tmp_path, {"sse_fixture": "fixtures/nothing.chunks.txt"})
 
 
 @pytest.mark.skipif(h.conformance_dir() is None, reason=h.SKIP_REASON)
