@@ -360,6 +360,50 @@ def test_limit_errors_do_not_depend_on_chunking(data: st.DataObject) -> None:
     )
 
 
+def decode_data_chunks(
+    chunks: list[bytes], max_event_size: int = DEFAULT_MAX_EVENT_SIZE
+) -> tuple[list[str], str | None, type[BaseException] | None]:
+    """``feed_data`` results of ``chunks``, the last event id, the error class (if any)."""
+    decoder = SSEDecoder(max_event_size=max_event_size)
+    out: list[str] = []
+    try:
+        for chunk in chunks:
+            out += decoder.feed_data(chunk)
+        decoder.end()
+    except PartstreamError as exc:
+        return out, decoder.last_event_id, type(exc)
+    return out, decoder.last_event_id, None
+
+
+@given(st.data())
+def test_feed_data_is_the_data_of_feed(data: st.DataObject) -> None:
+    # Arbitrary SSE-like bytes (both the one-data-line fast path and the general
+    # path), arbitrary chunkings and limits: the same data, ids and errors as feed.
+    body = data.draw(sse_like_bytes | chunked_sse_streams().map(lambda s: s.data))
+    chunks = data.draw(chunkings(body))
+    limit = data.draw(st.sampled_from([DEFAULT_MAX_EVENT_SIZE, 1, 5, 30]))
+    decoder = SSEDecoder(max_event_size=limit)
+    events: list[ServerSentEvent] = []
+    error: type[BaseException] | None = None
+    try:
+        for chunk in chunks:
+            events += decoder.feed(chunk)
+        decoder.end()
+    except PartstreamError as exc:
+        error = type(exc)
+    expected = ([e.data for e in events], decoder.last_event_id, error)
+    assert decode_data_chunks(chunks, max_event_size=limit) == expected
+
+
+def test_feed_data_fast_path_returns_each_events_data() -> None:
+    body = b"".join(b'data: {"n": %d}\n\n' % i for i in range(50))
+    decoder = SSEDecoder()
+    assert decoder.feed_data(body[:-1]) == [f'{{"n": {i}}}' for i in range(49)]
+    assert decoder.feed_data(body[-1:]) == ['{"n": 49}']
+    assert decoder.feed_data(b"id: 7\ndata: a\ndata: b\n\nevent: x\ndata: c\n\n") == ["a\nb", "c"]
+    assert decoder.last_event_id == "7"
+
+
 @given(chunked_sse_streams())
 def test_generated_encodings_decode_to_their_events(stream: SSEStream) -> None:
     assert b"".join(stream.chunks) == stream.data

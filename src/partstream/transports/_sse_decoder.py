@@ -14,7 +14,9 @@ How it stays fast and linear:
   chunks costs one join and one decode, not 8192 of them;
 * every complete region (one or more whole events) is decoded from UTF-8 once
   and split into events with ``str.split``; an event that is a single
-  ``data: ...`` line (the common shape) takes a fast path.
+  ``data: ...`` line (the common shape) takes a fast path;
+* ``feed_data`` returns only the events' data strings (what a JSON stream
+  reads), skipping the event objects altogether.
 
 ``_work`` counts the bytes handled by the C-level operations (scans, copies,
 decodes); the test suite uses it to check linearity structurally.
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from itertools import repeat
+from operator import attrgetter
 from typing import Final, final
 
 import attrs
@@ -110,6 +113,9 @@ class _MessageNoId:
         self.id = None
         self.retry = None
         self.__class__ = ServerSentEvent  # type: ignore[assignment]
+
+
+_DATA: Final = attrgetter("data")
 
 
 def _message_slow(data: str, id: str | None = None) -> ServerSentEvent:
@@ -207,6 +213,18 @@ class SSEDecoder:
 
     def feed(self, data: bytes) -> list[ServerSentEvent]:
         """Parse ``data``; return the events it completed, in order."""
+        return self._feed(data, False)  # type: ignore[return-value]
+
+    def feed_data(self, data: bytes) -> list[str]:
+        """Parse ``data``; return the ``data`` of each event it completed, in order.
+
+        The same as ``[event.data for event in decoder.feed(data)]`` (the event type,
+        id and retry are tracked as by :meth:`feed`, not returned), without building
+        the events: for consumers that only read the data, such as JSON streams.
+        """
+        return self._feed(data, True)  # type: ignore[return-value]
+
+    def _feed(self, data: bytes, only_data: bool) -> list[ServerSentEvent] | list[str]:
         if self._special:
             data = self._prelude(data)
         if not data:
@@ -248,17 +266,24 @@ class SSEDecoder:
                 region = memoryview(region)  # decode in place instead of copying first
             values = str(region[6:-2], "utf-8", "replace")
             parts = values.split("\n\ndata: ")
+            events: list[ServerSentEvent] | list[str]
             if len(parts) == 1 and "\n" not in values:
-                events = [_message(values, self._last_id)]
+                events = parts if only_data else [_message(values, self._last_id)]
             elif len(parts) > 1 and "\n" not in "".join(parts):
-                if self._last_id is None:
+                if only_data:
+                    events = parts
+                elif self._last_id is None:
                     events = list(map(_message_no_id, parts))
                 else:
                     events = list(map(_message, parts, repeat(self._last_id, len(parts))))
             else:
                 events = self._dispatch("data: " + values + "\n\n")
+                if only_data:
+                    events = list(map(_DATA, events))
         else:
             events = self._region(region)
+            if only_data:
+                events = list(map(_DATA, events))
         rest = data[end + 2 :]
         if rest and self._error is None:
             if rest[0] == 10:
