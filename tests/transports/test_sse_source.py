@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 from partstream.errors import (
     APICallError,
     ConnectError,
+    InvalidArgumentError,
     InvalidResponseDataError,
     LimitExceededError,
     StreamResumeError,
@@ -347,6 +348,75 @@ async def test_hook_errors_propagate_unchanged_and_are_not_retried() -> None:
         with pytest.raises(ValueError, match="cannot decode x"):
             await collect(source)
     assert source.attempts == 1
+
+
+async def test_decode_data_gets_each_reads_data_and_emits_its_batch() -> None:
+    calls: list[list[str]] = []
+
+    def decode_data(data: list[str]) -> list[str]:
+        calls.append(data)
+        return [d.upper() for d in data if d != "skip"]
+
+    body = (
+        b"data: a\n\nid: 7\ndata: b\ndata: c\n\nevent: x\ndata: skip\n\n: c\n\ndata: \xc3\xa9\n\n"
+    )
+    async with serve([Reply(body, framing="chunked")]) as server:
+        source = SSESource(None, "GET", server.url, decode_data=decode_data)
+        got = await collect(source)
+    assert got == ["A", "B\nC", "\u00c9"]
+    assert [d for call in calls for d in call] == ["a", "b\nc", "skip", "\u00e9"]
+    assert source.last_event_id == "7"
+    assert source.attempts == 1
+
+
+async def test_decode_data_errors_propagate_after_the_batches_before_them() -> None:
+    def decode_data(data: list[str]) -> list[str]:
+        if "bad" in data:
+            raise ValueError("bad data")
+        return data
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b"data: ok\n\n"
+        await anyio.sleep(0.05)
+        yield b"data: bad\n\n"
+
+    got: list[str] = []
+    async with serve([Reply(stream=chunks())]) as server:
+        with pytest.raises(ValueError, match="bad data"):
+            async with open_stream(
+                SSESource(None, "GET", server.url, decode_data=decode_data)
+            ) as s:
+                async for item in s:
+                    got.append(item)
+    assert got == ["ok"]
+
+
+@pytest.mark.parametrize("framing", ["close", "chunked"])
+async def test_decode_data_cut_without_resume(framing: Framing) -> None:
+    body = b"data: a\n\ndata: b\n\n"
+    async with serve([Reply(body, framing=framing, cut_at=12)]) as server:
+        source = SSESource(None, "GET", server.url, decode_data=lambda data: data)
+        got: list[str] = []
+        error: Exception | None = None
+        try:
+            async with open_stream(source) as stream:
+                async for item in stream:
+                    got.append(item)
+        except TransportError as exc:
+            error = exc
+    assert got == ["a"]
+    assert (error is None) == (framing == "close")
+
+
+def test_decode_data_excludes_the_per_event_hooks() -> None:
+    for extra in (
+        {"decode": lambda ev: ev},
+        {"event_id": lambda item: None},
+        {"is_terminal": lambda item: False},
+        {"resume": ResumePolicy()},
+    ):
+        with pytest.raises(InvalidArgumentError, match="decode_data cannot be combined"):
+            SSESource(None, "GET", "http://127.0.0.1:1/", decode_data=list, **extra)  # type: ignore[call-overload]
 
 
 # -- resume ---------------------------------------------------------------------------------

@@ -26,7 +26,8 @@ query parameter. The rules, which follow the AI SDK's
 * errors that a retry cannot fix are raised at once, unwrapped: a
   non-retryable HTTP status (400, 401, 403, 404, ...), a 2xx that is not
   ``text/event-stream``, an event over ``max_event_size``, and any exception
-  raised by the ``decode``/``event_id``/``is_terminal``/``on_response`` hooks;
+  raised by the ``decode``/``decode_data``/``event_id``/``is_terminal``/``on_response``
+  hooks;
 * a cancellation (the consumer left, a deadline) is never retried.
 
 Replays: a server asked to resume after ID ``X`` may send event ``X`` again.
@@ -248,6 +249,13 @@ class SSESource(Generic[T]):
     item after which the stream is complete and never resumed. ``sleep`` waits
     between attempts (tests inject a recorder; ``delays`` lists the waits).
 
+    ``decode_data`` is the batch form for streams that read only the events'
+    data (a JSON stream without resume): it gets the ``data`` strings of each
+    read's events (:meth:`SSEDecoder.feed_data`) and returns the batch to emit
+    (an empty one emits nothing). It cannot be combined with ``decode``,
+    ``event_id``, ``is_terminal`` or ``resume``; ``last_event_id`` is then the
+    decoder's last event ID after each read.
+
     Readable at any time: ``last_event_id`` (the ID of the last item handed to
     ``emit``; a portable cursor: pass it as ``last_event_id=`` to a new source
     to continue elsewhere), ``attempts``
@@ -272,6 +280,7 @@ class SSESource(Generic[T]):
         content: bytes | str | None = None,
         params: Mapping[str, str] | None = None,
         decode: None = None,
+        decode_data: None = None,
         event_id: Callable[[ServerSentEvent], str | None] | None = None,
         is_terminal: Callable[[ServerSentEvent], bool] | None = None,
         resume: ResumePolicy | None = None,
@@ -295,9 +304,34 @@ class SSESource(Generic[T]):
         content: bytes | str | None = None,
         params: Mapping[str, str] | None = None,
         decode: Callable[[ServerSentEvent], T],
+        decode_data: None = None,
         event_id: Callable[[T], str | None] | None = None,
         is_terminal: Callable[[T], bool] | None = None,
         resume: ResumePolicy | None = None,
+        last_event_id: str | None = None,
+        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+        timeout: httpx.Timeout | float | UseClientDefault | None = ...,
+        on_response: Callable[[httpx.Response], None] | None = None,
+        sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+        max_error_body: int = MAX_ERROR_BODY,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        client: httpx.AsyncClient | None,
+        method: str,
+        url: str | httpx.URL,
+        *,
+        headers: Mapping[str, str | None] | None = None,
+        json: Any = None,
+        content: bytes | str | None = None,
+        params: Mapping[str, str] | None = None,
+        decode: None = None,
+        decode_data: Callable[[list[str]], list[T]],
+        event_id: None = None,
+        is_terminal: None = None,
+        resume: None = None,
         last_event_id: str | None = None,
         max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
         timeout: httpx.Timeout | float | UseClientDefault | None = ...,
@@ -317,6 +351,7 @@ class SSESource(Generic[T]):
         content: bytes | str | None = None,
         params: Mapping[str, str] | None = None,
         decode: Callable[[ServerSentEvent], Any] | None = None,
+        decode_data: Callable[[list[str]], list[Any]] | None = None,
         event_id: Callable[[Any], str | None] | None = None,
         is_terminal: Callable[[Any], bool] | None = None,
         resume: ResumePolicy | None = None,
@@ -329,6 +364,16 @@ class SSESource(Generic[T]):
     ) -> None:
         if json is not None and content is not None:
             raise InvalidArgumentError("pass json or content, not both", argument="content")
+        if decode_data is not None and (
+            decode is not None
+            or event_id is not None
+            or is_terminal is not None
+            or resume is not None
+        ):
+            raise InvalidArgumentError(
+                "decode_data cannot be combined with decode, event_id, is_terminal or resume",
+                argument="decode_data",
+            )
         SSEDecoder(max_event_size=max_event_size)  # validates max_event_size
         self._client = client
         self._method = method.upper()
@@ -344,6 +389,7 @@ class SSESource(Generic[T]):
         self._content = content
         self._params = dict(params or {})
         self._decode = decode
+        self._decode_data = decode_data
         self._event_id = event_id
         self._is_terminal = is_terminal
         self._resume = resume
@@ -472,6 +518,9 @@ class SSESource(Generic[T]):
             if self._on_response is not None:
                 self._on_response(response)
             decoder = SSEDecoder(max_event_size=self._max_event_size)
+            if self._decode_data is not None:
+                await self._deliver_data(chunks, decoder, emit, url)
+                return True
             try:
                 async for chunk in chunks:
                     events = decoder.feed(chunk)
@@ -485,6 +534,28 @@ class SSESource(Generic[T]):
             return self._is_terminal is None
         finally:
             await _close(response, chunks)
+
+    async def _deliver_data(
+        self, chunks: AsyncIterator[bytes], decoder: SSEDecoder, emit: Emit[T], url: str
+    ) -> None:
+        """The ``decode_data`` loop: one ``decode_data`` call and one batch per read."""
+        decode_data = self._decode_data
+        assert decode_data is not None
+        feed_data = decoder.feed_data
+        try:
+            async for chunk in chunks:
+                data = feed_data(chunk)
+                if data:
+                    self._produced = True
+                    items = decode_data(data)
+                    if items:
+                        await emit(items)
+                    last = decoder.last_event_id
+                    if last is not None:
+                        self.last_event_id = last
+        except httpx.HTTPError as exc:
+            raise translate_httpx_error(exc, url=url) from exc
+        decoder.end()  # an unterminated event at the end is dropped (WHATWG)
 
     async def _deliver(self, events: list[ServerSentEvent], emit: Emit[T]) -> bool:
         """Emit one batch for one read; True when it held the terminal item."""
