@@ -725,3 +725,31 @@ def content_from_dict(data: Mapping[str, Any]) -> Content:
     ):
         raise InvalidArgumentError(f"{data.get('type')!r} is a stream part, not content")
     return part
+
+
+# ---------------------------------------------------------------------------------------
+# Construction speed, for codecs' hot paths (private)
+
+
+def _field_setters(cls: type[Any]) -> tuple[Callable[[Any, Any], None], ...]:
+    """The slot setters of ``cls``'s attrs fields, in field order.
+
+    A frozen attrs ``__init__`` stores each argument with ``object.__setattr__``,
+    which ends in the field's slot descriptor; a hot path can call those
+    descriptors itself on ``object.__new__(cls)`` and get the same instance for a
+    fraction of the cost: ``part = object.__new__(TextDelta)``, then every setter
+    once (a slot never set would be missing). The instance is the real class,
+    frozen for everyone else. Only for fields without converters, validators or
+    ``on_setattr`` hooks on classes without ``__attrs_pre_init__`` or
+    ``__attrs_post_init__`` (anything else raises: the shortcut would skip them).
+    """
+    if "__slots__" not in cls.__dict__ or any(
+        hasattr(cls, hook) for hook in ("__attrs_pre_init__", "__attrs_post_init__")
+    ):
+        raise TypeError(f"{cls.__name__} is not a plain slotted attrs class")
+    setters: list[Callable[[Any, Any], None]] = []
+    for field in attrs.fields(cls):
+        if field.converter is not None or field.validator is not None or field.on_setattr:
+            raise TypeError(f"{cls.__name__}.{field.name} has hooks __init__ would run")
+        setters.append(cls.__dict__[field.name].__set__)
+    return tuple(setters)
