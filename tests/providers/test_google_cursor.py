@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -244,9 +245,28 @@ async def test_events_without_an_id_resume_from_the_last_event_with_one(
                 async with model.resume(cursor) as resumed:
                     rest = await drain(resumed)
             assert first + rest == baseline, (max_pending, k)
-    # One that stopped following (at the run of evt-5 and evt-6) stays at evt-4.
-    assert cursor is not None
-    assert (cursor.last_event_id, cursor.parts) == ("evt-4", len(baseline))
+
+
+def test_the_cursor_transform_stops_following_past_max_pending(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(google_stream, "_MAX_PENDING", 1)
+    follower = google_stream._Follower(InteractionsStreamTransform())
+    created = {"event_type": "interaction.created", "interaction": {"id": "v1_a"}}
+    status = {"event_type": "interaction.status_update", "status": "in_progress"}
+    log: deque[tuple[int, str | None, Any]] = deque([(2, "e1", created)])
+    follower.advance(log, 2)
+    assert (follower.event_id, follower.end) == ("e1", 2)
+    log.extend([(2, None, status), (2, None, status)])  # two without an id: one too many
+    follower.advance(log, 2)
+    frozen = follower.snapshot()
+    log.append((2, "e4", {**status, "status": "completed"}))
+    follower.advance(log, 2)
+    assert not log  # still drained
+    # Stays at e1: exact (the rest is skipped by count), only older.
+    assert (follower.event_id, follower.end) == ("e1", 2)
+    assert follower.snapshot() == frozen
+    assert frozen["interaction_id"] == "v1_a"
 
 
 async def test_a_cursor_the_server_cannot_continue_fails_cleanly() -> None:

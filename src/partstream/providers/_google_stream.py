@@ -366,20 +366,26 @@ class _Follower:
             return
         pending = self._pending
         transform = self._transform
+        upto = 0  # pending[:upto] ends with the last delivered event with an id
+        last: tuple[int, str, Any] | None = None
         while log and log[0][0] <= position:
             end, event_id, item = log.popleft()
-            if transform is None:
-                continue
-            pending.append(item)
-            if event_id is not None:
-                transform.feed(pending)
-                pending.clear()
-                self.event_id, self.end = event_id, end
-                self.complete = _event_type(item) in _TERMINAL_EVENTS
-            elif len(pending) > _MAX_PENDING:
-                self._state = transform.snapshot()
-                self._transform = transform = None
-                pending.clear()
+            if transform is not None:
+                pending.append(item)
+                if event_id is not None:
+                    upto, last = len(pending), (end, event_id, item)
+        if transform is None:
+            return
+        if last is not None:
+            # One feed for the lot: the transform's batch path.
+            transform.feed(pending[:upto] if upto < len(pending) else pending)
+            del pending[:upto]
+            self.end, self.event_id, item = last
+            self.complete = _event_type(item) in _TERMINAL_EVENTS
+        if len(pending) > _MAX_PENDING:
+            self._state = transform.snapshot()
+            self._transform = None
+            pending.clear()
 
     def snapshot(self) -> dict[str, Any]:
         if self._transform is not None:
