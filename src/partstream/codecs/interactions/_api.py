@@ -15,14 +15,17 @@ the ``raw`` JSON it came from; for JSON events the two are the same object) or
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from itertools import repeat
+from operator import contains
 from typing import Any, Final, final
 
 import attrs
 
 from ...errors import InvalidArgumentError, InvalidResponseDataError
+from ..json import BACKEND, loads
 from ..json import _decode as _json_decode
 from ..json import _errors as _json_errors
-from ..json import loads
 from ._jsjson import js_stringify
 
 # Everything a JSON backend raises for bad input (see partstream.codecs.json.loads).
@@ -191,6 +194,78 @@ def decode_event(data: str | bytes) -> dict[str, Any] | ParseFailure | None:
         error=_type_validation_error(value, "expected an object with a string event_type"),
         raw=value,
     )
+
+
+def _event_item(value: Any) -> dict[str, Any] | ParseFailure:
+    """:func:`decode_event`'s result for decoded JSON ``value`` whose text had no "proto"."""
+    if type(value) is dict and type(value.get("event_type")) is str:
+        return value
+    return ParseFailure(
+        error=_type_validation_error(value, "expected an object with a string event_type"),
+        raw=value,
+    )
+
+
+def _json_values(payloads: list[str]) -> list[Any] | None:
+    """The JSON values of a batch of SSE ``data`` strings, in C-level loops.
+
+    ``None`` when any of them fails to decode or mentions "proto" (a possible
+    forbidden key): :func:`decode_event` then decides each one. Otherwise value
+    ``i`` turned into :func:`_event_item` is exactly ``decode_event(payloads[i])``.
+    """
+    if any(map(contains, payloads, repeat("proto"))):
+        return None
+    try:
+        return list(map(_json_decode, payloads))
+    except _JSON_ERRORS:
+        return None
+
+
+def _step_delta_decoder() -> Callable[[str], Any] | None:
+    """A msgspec decoder of event JSON into a struct of the fields text deltas use.
+
+    ``forbid_unknown_fields``: every key of an accepted event is a field decoded as
+    ``Any`` (as a dict decode would), so nothing is skipped unchecked and the struct
+    decodes exactly when the dict decode does; events with other keys fail, and their
+    batch takes the dict path. ``None`` when the JSON backend is not msgspec.
+    """
+    if BACKEND != "msgspec":  # pragma: no cover - msgspec is a dependency
+        return None
+    import msgspec
+
+    # gc=False: decoded JSON cannot refer back to the struct, so no cycles.
+    options: dict[str, Any] = {"forbid_unknown_fields": True, "gc": False, "module": __name__}
+    delta = msgspec.defstruct("Delta", [("type", Any, None), ("text", Any, None)], **options)
+    step_delta = msgspec.defstruct(
+        "StepDelta",
+        [
+            ("event_type", Any, None),
+            ("index", Any, None),
+            ("delta", delta | None, None),
+            ("event_id", Any, None),
+        ],
+        **options,
+    )
+    return msgspec.json.Decoder(step_delta).decode
+
+
+_decode_step_delta: Final = _step_delta_decoder()
+
+
+def _step_deltas(payloads: list[str]) -> list[Any] | None:
+    """Each payload decoded by :func:`_step_delta_decoder`'s struct, in a C-level loop.
+
+    The structs have ``event_type``, ``index``, ``delta`` (``None`` or a struct with
+    ``type`` and ``text``), each as the event's dict would hold it (``None`` when
+    absent). ``None`` when any payload does not decode that way (or no msgspec).
+    """
+    decode = _decode_step_delta
+    if decode is None:  # pragma: no cover - msgspec is a dependency
+        return None
+    try:
+        return list(map(decode, payloads))
+    except _JSON_ERRORS:
+        return None
 
 
 def parse_event(data: str | bytes) -> ParseResult | None:
