@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import copy
 import json
-import operator
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AsyncExitStack
@@ -398,28 +397,26 @@ def _constant_id() -> str:
     return ""
 
 
-_DATA: Final = operator.attrgetter("data")
-
-
 class _DecodeAndTransform:
-    """One stage for a plain stream: SSE events → JSON events → parts.
+    """A plain stream's whole work, in the source's task: SSE data → JSON → parts.
 
-    The SSE source then takes its fast path (events as they come, no per-event hooks)
-    and the decoding runs here in C-level ``map`` loops, feeding the transform whole
-    batches: the stream's per-event cost is the decoder's and the transform's only.
+    The SSE source hands each read's event data to the transform's ``feed_data``
+    (one C-level JSON loop per batch; text deltas become parts inline) and emits
+    the parts: no stage task, no channel hop between the socket and the consumer.
+    ``stream-start`` goes first and ``finish`` after a clean end, as from a stage.
     """
 
-    __slots__ = ("_feed", "finish", "start", "transform")
+    __slots__ = ("_source", "transform")
 
-    def __init__(self, transform: Any) -> None:
+    def __init__(self, transform: Any, source: Callable[[Emit[Any]], Any]) -> None:
         self.transform = transform
-        self.start = transform.start
-        self.finish = transform.finish
-        self._feed = transform.feed
+        self._source = source
 
-    def feed(self, batch: list[ServerSentEvent]) -> list[parts.Part]:
-        out: list[parts.Part] = self._feed(list(map(codec.decode_event, map(_DATA, batch))))
-        return out
+    async def __call__(self, emit: Emit[parts.Part]) -> None:
+        transform = self.transform
+        await emit(transform.start())
+        await self._source(emit)
+        await emit(transform.finish())
 
 
 @final
@@ -688,6 +685,7 @@ class InteractionStream:
 
     def _open_post_stream(self, client: httpx.AsyncClient) -> PartStream[parts.Part]:
         plan = self._plan
+        transform = self._transform()
         source = SSESource(
             client,
             "POST",
@@ -695,11 +693,11 @@ class InteractionStream:
             # The reference's POST carries neither header; keep the wire identical.
             headers={**plan.headers, "Accept": None, "Cache-Control": None},
             json=plan.body,
-            resume=None,
+            decode_data=transform.feed_data,
             on_response=self._on_response,
         )
-        self._plain = _DecodeAndTransform(self._transform())
-        return open_stream(_with_google_errors(source, plan.config), self._plain)
+        self._plain = _DecodeAndTransform(transform, _with_google_errors(source, plan.config))
+        return open_stream(self._plain)
 
     def _on_response(self, response: httpx.Response) -> None:
         if self.response_headers is None:
