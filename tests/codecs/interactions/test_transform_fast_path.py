@@ -201,6 +201,32 @@ _EDGES = [
 ]
 
 
+def _d(index: str) -> str:
+    return f'{{"event_type":"step.delta","index":{index},"delta":{{"type":"text","text":"t"}}}}'
+
+
+_EDGE_BATCHES = [
+    # The same index again after the general path changed the blocks.
+    [_d("0"), '{"event_type":"step.stop","index":0}', _d("0")],
+    [_d("0"), '{"event_type":"step.start","index":0,"step":{}}', _d("0")],
+    [_d("1"), '{"event_type":"step.start","index":1,"step":{"type":"thought"}}', _d("1")],
+    [_d("3"), _d("3"), '{"event_type":"step.delta","index":3,"delta":{"type":"text"}}', _d("3")],
+    # Values equal to the last index but not integers, and other indexes between.
+    [_d("1"), _d("true"), _d("1.0"), _d("1"), _d("0"), _d("1")],
+    [_d("0"), _d("false"), _d("0.0"), _d("-0.0"), _d("0")],
+    [_d("0"), _d("2"), _d("0"), _d("7"), _d("0")],
+]
+
+
+@pytest.mark.parametrize("batch", _EDGE_BATCHES)
+def test_edge_batches(batch: list[str]) -> None:
+    payloads = [*_HEAD_PAYLOADS, *batch, *_TAIL_PAYLOADS]
+    batches = [_HEAD_PAYLOADS, batch, _TAIL_PAYLOADS]
+    assert _api._step_deltas([p for p in batch if '"step"' not in p]) is not None
+    assert batched(payloads, batches, "feed_data") == general(payloads)
+    assert batched(payloads, batches, "dicts") == general(payloads)
+
+
 @pytest.mark.parametrize("payload", _EDGES)
 def test_each_edge_payload_alone(payload: str) -> None:
     payloads = [*_HEAD_PAYLOADS, payload, *_TAIL_PAYLOADS]

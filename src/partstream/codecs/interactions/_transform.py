@@ -390,25 +390,33 @@ class InteractionsStreamTransform:
         blocks = self._blocks
         one = self._one
         new, set_id, set_delta, set_metadata = _TEXT_DELTA_MAKER
+        # The text block of the last index looked up (None: not a text block). Only
+        # the general path changes the blocks, so the cache lives until it runs.
+        cached: Any = None
+        block_id: str | None = None
         for event, payload in zip(events, payloads, strict=True):
             # The hot path's test, on the struct: the one `feed` makes on the dict.
             if event.event_type == "step.delta":
                 index = event.index
-                block = blocks.get(index) if type(index) is int else None
-                if type(block) is _Text:
+                if type(index) is not int or index != cached:
+                    block = blocks.get(index) if type(index) is int else None
+                    block_id = block.id if type(block) is _Text else None
+                    cached = index
+                if block_id is not None:
                     delta = event.delta
                     if delta is not None and delta.type == "text":
                         text = delta.text
                         if type(text) is str:
                             if text:
-                                # TextDelta(block.id, text), without attrs' frozen __init__.
+                                # TextDelta(block_id, text), without attrs' frozen __init__.
                                 part = new(TextDelta)
-                                set_id(part, block.id)
+                                set_id(part, block_id)
                                 set_delta(part, text)
                                 set_metadata(part, None)
                                 append(part)
                             continue
             one(decode_event(payload), out)
+            cached = block_id = None
         return out
 
     def _feed_values(self, payloads: list[str]) -> list[Part]:
