@@ -5,9 +5,10 @@ data, no byte order mark) and raises :class:`~partstream.errors.InvalidResponseD
 for anything else, with the decoder's own exception as ``__cause__``.
 
 The decoder is picked once at import, fastest first (measured on the Interactions
-SSE event shapes: ``benchmarks/bench_json.py``): ``msgspec`` (~0.42 µs per
-``step.delta`` event on the reference machine), ``orjson`` (the ``fast`` extra,
-~0.49 µs), the standard library (~2.1 µs). :data:`BACKEND` names the one in use.
+SSE event shapes: ``benchmarks/bench_codec.py``): ``msgspec`` (a dependency; ~0.42
+µs per ``step.delta`` event on the reference machine), ``orjson`` (the ``fast``
+extra, ~0.49 µs), the standard library (~2.1 µs), so an environment without
+msgspec still works. :data:`BACKEND` names the one in use.
 The three agree on every valid JSON text apart from two corners: integers beyond
 64 bits (``orjson`` gives a float, as JavaScript does) and lone UTF-16 surrogate
 escapes (only the standard library accepts them).

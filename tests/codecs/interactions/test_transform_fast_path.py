@@ -323,3 +323,47 @@ def test_sse_data_through_feed_data_matches_the_event_path(text: str, data: Any)
         got += t.feed_data(decoder.feed_data(chunk))
     got += t.finish()
     assert got == general([json.dumps(e) for e in events + _TAIL])
+
+
+_WITHOUT_MSGSPEC = """
+import json, sys
+sys.modules["msgspec"] = None  # an environment without msgspec (and without orjson)
+sys.modules["orjson"] = None
+from partstream.codecs import json as pjson
+from partstream.codecs.interactions import InteractionsStreamTransform, _api, decode_event
+assert pjson.BACKEND == "json", pjson.BACKEND
+assert _api._decode_step_delta is None
+payloads = json.loads(sys.stdin.read())
+def run(feed):
+    t = InteractionsStreamTransform(generate_id=lambda: "id")
+    return [p.to_dict() for p in t.start() + feed(t) + t.finish()]
+fast = run(lambda t: t.feed_data(payloads[:3]) + t.feed_data(payloads[3:]))
+slow = run(lambda t: [p for x in payloads for p in t.feed(decode_event(x))])
+print(json.dumps({"same": fast == slow, "parts": fast}))
+"""
+
+
+def test_without_msgspec_feed_data_takes_the_stdlib_path_to_the_same_parts() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    # (1e999: the standard library reads Infinity where msgspec refuses the number.)
+    edges = [e for e in _EDGES if "1e999" not in e]
+    payloads = [*_HEAD_PAYLOADS, *edges, _d("0"), "[DONE]", "{", *_TAIL_PAYLOADS]
+    root = Path(__file__).resolve().parents[3]
+    done = subprocess.run(
+        [sys.executable, "-c", _WITHOUT_MSGSPEC],
+        input=json.dumps(payloads),
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env={"PYTHONPATH": str(root / "src"), "PATH": ""},
+        timeout=60,
+        check=True,
+    )
+    result = json.loads(done.stdout)
+    assert result["same"] is True
+    t = InteractionsStreamTransform(generate_id=lambda: "id")
+    here = [p.to_dict() for p in t.start() + t.feed_data(payloads) + t.finish()]
+    assert result["parts"] == here  # the msgspec paths here, the stdlib one there
