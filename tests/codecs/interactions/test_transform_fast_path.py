@@ -366,4 +366,10 @@ def test_without_msgspec_feed_data_takes_the_stdlib_path_to_the_same_parts() -> 
     assert result["same"] is True
     t = InteractionsStreamTransform(generate_id=lambda: "id")
     here = [p.to_dict() for p in t.start() + t.feed_data(payloads) + t.finish()]
-    assert result["parts"] == here  # the msgspec paths here, the stdlib one there
+
+    def without_parser_messages(out: list[dict[str, Any]]) -> list[Any]:
+        # A JSON parse error quotes its parser's own message.
+        return [p["error"]["name"] if p["type"] == "error" else p for p in out]
+
+    # The msgspec paths here, the stdlib one there: the same parts.
+    assert without_parser_messages(result["parts"]) == without_parser_messages(here)
