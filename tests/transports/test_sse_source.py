@@ -416,7 +416,7 @@ def test_decode_data_excludes_the_per_event_hooks() -> None:
         {"resume": ResumePolicy()},
     ):
         with pytest.raises(InvalidArgumentError, match="decode_data cannot be combined"):
-            SSESource(None, "GET", "http://127.0.0.1:1/", decode_data=list, **extra)  # type: ignore[call-overload]
+            SSESource(None, "GET", "http://127.0.0.1:1/", decode_data=list, **extra)
 
 
 # -- resume ---------------------------------------------------------------------------------
