@@ -233,7 +233,14 @@ def write_png(results: list[dict[str, Any]], path: Path) -> None:
         for label, points in res.get("series", {}).items()
         if points
     ]
-    fig, axes = plt.subplots(2, 1, figsize=(12, 4 + 0.28 * max(len(ratios), 4) + 4), squeeze=False)
+    bars_height = 1.0 + 0.17 * max(len(ratios), 4)
+    fig, axes = plt.subplots(
+        2,
+        1,
+        figsize=(12, bars_height + 5),
+        squeeze=False,
+        gridspec_kw={"height_ratios": [bars_height, 4]},
+    )
     ax = axes[0][0]
     if ratios:
         labels = [r[0] for r in ratios]
@@ -258,7 +265,7 @@ def write_png(results: list[dict[str, Any]], path: Path) -> None:
     if series:
         ax.legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=90)
     plt.close(fig)
 
 
