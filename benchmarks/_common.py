@@ -15,10 +15,7 @@ lower-is-better ones (latency, memory), so a ratio above 1 always means
 
 from __future__ import annotations
 
-import gc
 import statistics
-import time
-from collections.abc import Callable
 from typing import Any, Literal, TypedDict
 
 Size = Literal["smoke", "full"]
@@ -56,14 +53,6 @@ def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     rank = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
     return ordered[rank]
-
-
-def timed(fn: Callable[[], Any]) -> float:
-    """Seconds one call of ``fn`` takes (garbage collected before, not during)."""
-    gc.collect()
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
 
 
 def row(
