@@ -15,6 +15,7 @@ lower-is-better ones (latency, memory), so a ratio above 1 always means
 
 from __future__ import annotations
 
+import math
 import statistics
 from typing import Any, Literal, TypedDict
 
@@ -51,7 +52,7 @@ def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
     ordered = sorted(values)
-    rank = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
+    rank = max(0, min(len(ordered) - 1, math.ceil(q / 100 * len(ordered)) - 1))
     return ordered[rank]
 
 
