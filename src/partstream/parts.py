@@ -118,7 +118,10 @@ def parse_timestamp(text: str) -> _dt.datetime:
 class _Shape:
     """Mixin: ``to_dict`` from the attrs fields, omitting ``None`` values."""
 
-    __slots__ = ()
+    # The weak reference slot lives here, not after each class's fields (where attrs
+    # would put it): then a plain class with the same field slots has the same
+    # instance layout, which ``_layout_twin`` relies on. Parts stay weak-referenceable.
+    __slots__ = ("__weakref__",)
     type: ClassVar[str]
     _fixed: ClassVar[dict[str, Any]] = {}
 
@@ -731,6 +734,45 @@ def content_from_dict(data: Mapping[str, Any]) -> Content:
 # Construction speed, for codecs' hot paths (private)
 
 
+def _plain_fields(cls: type[Any]) -> tuple[str, ...]:
+    """The field names of a slotted attrs class whose ``__init__`` only stores them."""
+    if "__slots__" not in cls.__dict__ or any(
+        hasattr(cls, hook) for hook in ("__attrs_pre_init__", "__attrs_post_init__")
+    ):
+        raise TypeError(f"{cls.__name__} is not a plain slotted attrs class")
+    for field in attrs.fields(cls):
+        if field.converter is not None or field.validator is not None or field.on_setattr:
+            raise TypeError(f"{cls.__name__}.{field.name} has hooks __init__ would run")
+    return tuple(field.name for field in attrs.fields(cls))
+
+
+def _layout_twin(cls: type[Any]) -> type[Any] | None:
+    """A plain class with the instance layout of part class ``cls``, or ``None``.
+
+    The fastest way to build a frozen slotted instance in Python: create a twin,
+    store every field on it (plain slot stores), then set its ``__class__`` to
+    ``cls``. CPython allows that assignment between classes with the same slots and
+    bases ("__class__ assignment works only if both classes have the same
+    __slots__", Data model 3.3.2.4.1); the result is an ordinary ``cls`` instance,
+    frozen as usual. Every field must be stored (a slot never set would be missing).
+    ``None`` when this interpreter refuses the assignment (checked here, once).
+    """
+    names = _plain_fields(cls)
+    if cls.__bases__ != (_Shape,):
+        raise TypeError(f"{cls.__name__} does not derive from _Shape alone")
+    twin: type[Any] = type(
+        f"_{cls.__name__}Twin", (_Shape,), {"__slots__": names, "__module__": __name__}
+    )
+    probe = object.__new__(twin)
+    for name in names:
+        setattr(probe, name, None)
+    try:
+        probe.__class__ = cls
+    except TypeError:  # pragma: no cover - an interpreter without the layout rule
+        return None
+    return twin
+
+
 def _field_setters(cls: type[Any]) -> tuple[Callable[[Any, Any], None], ...]:
     """The slot setters of ``cls``'s attrs fields, in field order.
 
@@ -743,13 +785,4 @@ def _field_setters(cls: type[Any]) -> tuple[Callable[[Any, Any], None], ...]:
     ``on_setattr`` hooks on classes without ``__attrs_pre_init__`` or
     ``__attrs_post_init__`` (anything else raises: the shortcut would skip them).
     """
-    if "__slots__" not in cls.__dict__ or any(
-        hasattr(cls, hook) for hook in ("__attrs_pre_init__", "__attrs_post_init__")
-    ):
-        raise TypeError(f"{cls.__name__} is not a plain slotted attrs class")
-    setters: list[Callable[[Any, Any], None]] = []
-    for field in attrs.fields(cls):
-        if field.converter is not None or field.validator is not None or field.on_setattr:
-            raise TypeError(f"{cls.__name__}.{field.name} has hooks __init__ would run")
-        setters.append(cls.__dict__[field.name].__set__)
-    return tuple(setters)
+    return tuple(cls.__dict__[name].__set__ for name in _plain_fields(cls))

@@ -12,6 +12,8 @@ keys, broken JSON, ``[DONE]``.
 from __future__ import annotations
 
 import json
+import pickle
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -275,6 +277,26 @@ def test_a_text_delta_batch_takes_the_struct_path_and_makes_real_parts() -> None
         assert hash(part) == hash(parts.TextDelta(part.id, part.delta))
         with pytest.raises(attrs.exceptions.FrozenInstanceError):
             part.delta = "changed"  # type: ignore[misc]
+        assert weakref.ref(part)() is part
+        assert pickle.loads(pickle.dumps(part)) == part
+        assert attrs.evolve(part, delta="x") == parts.TextDelta(part.id, "x")
+        assert parts.from_dict(part.to_dict()) == part
+
+
+def test_layout_twins_on_this_interpreter() -> None:
+    twin = parts._layout_twin(parts.TextDelta)
+    assert twin is not None  # CPython allows __class__ assignment between same layouts
+    made = object.__new__(twin)
+    made.id, made.delta, made.provider_metadata = "i", "d", {"google": {}}
+    made.__class__ = parts.TextDelta
+    assert made == parts.TextDelta(id="i", delta="d", provider_metadata={"google": {}})
+    with pytest.raises(TypeError, match="hooks"):
+        parts._layout_twin(parts.StreamStart)
+    # Every part keeps its weak reference slot (in the shared base).
+    for cls in (parts.TextStart, parts.Finish, parts.ToolCall):
+        assert "__weakref__" not in cls.__slots__
+        assert hasattr(parts._Shape, "__weakref__")
+    weakref.ref(parts.TextStart(id="x"))
 
 
 def test_batches_the_struct_does_not_fit_take_the_dict_path() -> None:
