@@ -396,9 +396,9 @@ class InteractionsStreamTransform:
         blocks = self._blocks
         one = self._one
         new = _new_object
-        # The text block of the last index looked up (None: not a text block). Only
-        # the general path changes the blocks, so the cache lives until it runs.
-        cached: Any = None
+        # The last index found to hold a text block, and that block's id. Only the
+        # general path changes the blocks, so the cache lives until it runs.
+        cached: int | None = None
         block_id: str | None = None
         for event, payload in zip(events, payloads, strict=True):
             # The hot path's test, on the struct: the one `feed` makes on the dict.
@@ -406,8 +406,10 @@ class InteractionsStreamTransform:
                 index = event.index
                 if type(index) is not int or index != cached:
                     block = blocks.get(index) if type(index) is int else None
-                    block_id = block.id if type(block) is _Text else None
-                    cached = index
+                    if type(block) is _Text:
+                        cached, block_id = index, block.id
+                    else:
+                        cached = block_id = None
                 if block_id is not None:
                     delta = event.delta
                     if delta is not None and delta.type == "text":
