@@ -36,8 +36,9 @@ from __future__ import annotations
 import copy
 import json
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import AsyncExitStack
+from operator import length_hint
 from types import TracebackType
 from typing import Any, Final, final
 
@@ -439,7 +440,7 @@ class InteractionStream:
         "_entered",
         "_exit",
         "_follower",
-        "_index",
+        "_items",
         "_pipeline",
         "_plain",
         "_plan",
@@ -467,8 +468,10 @@ class InteractionStream:
         self._tracker: _Tracker | None = None
         self._follower: _Follower | None = None
         self._plain: _DecodeAndTransform | None = None
+        # The current batch and an iterator over its undelivered parts (the consumer's
+        # position within it is len(batch) minus what the iterator has left).
         self._batch: list[parts.Part] = []
-        self._index = 0
+        self._items: Iterator[parts.Part] = iter(())
         self._base = plan.cursor.parts if plan.cursor is not None else 0
         self._complete = False
         self._detached = False
@@ -490,7 +493,7 @@ class InteractionStream:
         if follower is None or self.interaction_id is None:
             return None
         self._advance()
-        position = self._base + self._index
+        position = self._position()
         return InteractionCursor(
             interaction_id=self.interaction_id,
             state=follower.snapshot(),
@@ -515,7 +518,11 @@ class InteractionStream:
         # keeps the tracker's log bounded by the events in flight.
         tracker, follower = self._tracker, self._follower
         if tracker is not None and follower is not None:
-            follower.advance(tracker.log, self._base + self._index)
+            follower.advance(tracker.log, self._position())
+
+    def _position(self) -> int:
+        """Parts delivered to the consumer since the start of the interaction's stream."""
+        return self._base + len(self._batch) - length_hint(self._items)
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -713,21 +720,19 @@ class InteractionStream:
         return self
 
     async def __anext__(self) -> parts.Part:
-        index = self._index
-        batch = self._batch
-        if index < len(batch):
-            self._index = index + 1
-            return batch[index]
+        for part in self._items:  # the hot path: the next part of the current batch
+            return part
         batches = self._batches
         if batches is None:
             raise RuntimeError("use the stream inside 'async with'")
         batch = await batches.__anext__()
         self._base += len(self._batch)
         self._batch = batch
-        self._index = 1
+        items = self._items = iter(batch)
+        part = next(items)  # batches are never empty
         if self._tracker is not None:
             self._advance()
-        return batch[0]
+        return part
 
     async def batches(self) -> AsyncIterator[list[parts.Part]]:
         """Iterate whole batches of parts (the fastest way to drain a stream).
@@ -735,9 +740,8 @@ class InteractionStream:
         A batch counts as delivered once it is yielded: a :attr:`cursor` taken while
         handling it points after its last part.
         """
-        if self._index < len(self._batch):
-            rest = self._batch[self._index :]
-            self._index = len(self._batch)
+        rest = list(self._items)
+        if rest:
             yield rest
         batches = self._batches
         if batches is None:
@@ -745,7 +749,7 @@ class InteractionStream:
         async for batch in batches:
             self._base += len(self._batch)
             self._batch = batch
-            self._index = len(batch)
+            self._items = iter(())  # all delivered
             if self._tracker is not None:
                 self._advance()
             yield batch
