@@ -53,8 +53,48 @@ POISONS: list[tuple[bytes, int]] = [
 ]
 
 
+def _short(value: str | bytes) -> str:
+    """A repr that stays short for the 4 KiB payloads (hypothesis prints every example)."""
+    if len(value) <= 40:
+        return repr(value)
+    return f"<{type(value).__name__} of {len(value)}: {value[:16]!r}...{value[-8:]!r}>"
+
+
+class Script:
+    """What the raw server writes, and what the client must make of it.
+
+    A plain class, not a dataclass: hypothesis prints dataclasses field by field
+    and would skip the short ``__repr__``.
+    """
+
+    def __init__(
+        self,
+        *,
+        writes: list[bytes],
+        messages: list[str | bytes],
+        ending: str,
+        code: int,
+        reason: str,
+        expected: int,
+    ) -> None:
+        self.writes = writes
+        self.messages = messages
+        self.ending = ending  # "close", "abrupt" or "poison"
+        self.code = code
+        self.reason = reason
+        self.expected = expected  # the close code a poison must cause
+
+    def __repr__(self) -> str:
+        writes = ", ".join(_short(w) for w in self.writes)
+        messages = ", ".join(_short(m) for m in self.messages)
+        return (
+            f"Script(writes=[{writes}], messages=[{messages}], ending={self.ending!r}, "
+            f"code={self.code}, reason={self.reason!r}, expected={self.expected})"
+        )
+
+
 @st.composite
-def scripts(draw: st.DrawFn) -> dict[str, Any]:
+def scripts(draw: st.DrawFn) -> Script:
     data = b""
     messages: list[str | bytes] = []
     for _ in range(draw(st.integers(0, 5))):
@@ -84,26 +124,26 @@ def scripts(draw: st.DrawFn) -> dict[str, Any]:
         data += poison + binary(b"after the poison")
     cut_points = sorted(draw(st.lists(st.integers(0, len(data)), max_size=6)))
     writes = [data[a:b] for a, b in itertools.pairwise([0, *cut_points, len(data)])]
-    return {
-        "writes": [w for w in writes if w],
-        "messages": messages,
-        "ending": ending,
-        "code": code,
-        "reason": reason,
-        "expected": expected,
-    }
+    return Script(
+        writes=[w for w in writes if w],
+        messages=messages,
+        ending=ending,
+        code=code,
+        reason=reason,
+        expected=expected,
+    )
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(script=scripts())
-async def test_frame_sequences_from_a_raw_server(script: dict[str, Any]) -> None:
+async def test_frame_sequences_from_a_raw_server(script: Script) -> None:
     seen: dict[str, Any] = {}
 
     async def handler(peer: RawPeer) -> None:
         await peer.handshake()
-        for chunk in script["writes"]:
+        for chunk in script.writes:
             await peer.send(chunk)
-        if script["ending"] == "abrupt":
+        if script.ending == "abrupt":
             return  # TCP close without a close frame
         seen["close"] = await peer.read_until_close()
 
@@ -125,10 +165,10 @@ async def test_frame_sequences_from_a_raw_server(script: dict[str, Any]) -> None
             except (ClosedByPeerError, ProtocolError, LimitExceededError) as exc:
                 error = exc
 
-    assert got == script["messages"]
-    ending = script["ending"]
+    assert got == script.messages
+    ending = script.ending
     if ending == "close":
-        code, reason = script["code"], script["reason"]
+        code, reason = script.code, script.reason
         assert (ws.close_code, ws.close_reason) == (code, reason)
         if code in (1000, 1001, 1005):
             assert error is None  # async for ends quietly
@@ -141,7 +181,7 @@ async def test_frame_sequences_from_a_raw_server(script: dict[str, Any]) -> None
         assert error.code == 1006
         assert ws.close_code == 1006
     else:
-        expected = script["expected"]
+        expected = script.expected
         if expected == 1009:
             assert isinstance(error, LimitExceededError)
         else:

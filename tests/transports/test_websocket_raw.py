@@ -7,6 +7,7 @@ abrupt closes, bad handshakes, missing pongs.
 
 from __future__ import annotations
 
+import socket
 import struct
 from typing import Any
 
@@ -384,6 +385,84 @@ async def test_abrupt_close_is_1006_never_1000() -> None:
         assert sent.value.code == 1006
         assert ws.close_code == 1006
     assert ws.close_code == 1006
+
+
+async def test_messages_before_a_reset_survive_a_failed_pong() -> None:
+    """A pong that cannot be sent (the peer reset TCP) must not drop data already received.
+
+    The reader is held on a full channel (max_batches=1) while the server writes a
+    fragmented message with pings between the fragments, then resets the connection
+    (SO_LINGER 0). Tiny reads (read_size=3) make the first ping complete, and its pong
+    fail, long before the message's last fragment is parsed. Every message sent before
+    the reset must still arrive, then 1006.
+    """
+    big = b"\x00" * 4096
+    reset = anyio.Event()
+
+    async def handler(peer: RawPeer) -> None:
+        await peer.handshake()
+        await peer.read_frame()  # "go": the 101 was read alone, the reader reads the rest
+        await peer.send(
+            text("a")
+            + text("b")
+            + binary(b"", fin=False)
+            + ping(b"hb")
+            + cont(b"", fin=False)
+            + ping(b"hb")
+            + cont(big)
+        )
+        sock = peer.stream.extra(anyio.abc.SocketAttribute.raw_socket)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        await peer.stream.aclose()  # RST, no close frame
+        reset.set()
+
+    async with raw_server(handler) as port, connect(port, max_batches=1, read_size=3) as ws:
+        await ws.send_text("go")
+        # Nothing is received yet: the reader holds ["b"] while ["a"] fills the channel.
+        with anyio.fail_after(5):
+            await reset.wait()
+        await anyio.sleep(0.05)  # let the RST land before the reader reads the ping
+        got: list[str | bytes] = []
+        with pytest.raises(ConnectionBrokenError) as info:
+            async for message in ws:
+                got.append(message)
+        assert got == ["a", "b", big]
+        assert info.value.code == 1006
+        assert ws.close_code == 1006
+        with pytest.raises(ConnectionBrokenError):
+            await ws.send_text("x")
+
+
+async def test_after_a_failed_write_the_reader_ends_within_close_timeout() -> None:
+    """A write fails but the peer keeps the connection open: the end still comes, as 1006."""
+    release = anyio.Event()
+
+    async def handler(peer: RawPeer) -> None:
+        await peer.handshake()
+        await peer.send(text("before"))
+        await release.wait()  # never closes before the client gives up
+
+    async with raw_server(handler) as port:
+        try:
+            with anyio.fail_after(5):
+                async with connect(port, close_timeout=0.3) as ws:
+                    assert await ws.receive() == "before"
+                    # Fault injection: this side can no longer write (EPIPE), reads stay open.
+                    sock = ws._stream.extra(anyio.abc.SocketAttribute.raw_socket)
+                    sock.shutdown(socket.SHUT_WR)
+                    # asyncio's transport reports a write error on a later call, trio at once.
+                    with pytest.raises(ConnectionBrokenError) as sent:
+                        for _ in range(100):
+                            await ws.send_text("x")
+                            await anyio.sleep(0.01)
+                    assert sent.value.code == 1006
+                    assert ws.closed
+                    with pytest.raises(ConnectionBrokenError) as info:
+                        await ws.receive()
+                    assert info.value.code == 1006
+                    assert ws.close_code == 1006
+        finally:
+            release.set()
 
 
 @pytest.mark.parametrize(

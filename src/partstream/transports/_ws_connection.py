@@ -20,7 +20,10 @@ How a connection ends decides what ``receive()`` and ``send_*()`` raise:
 * the peer broke RFC 6455: first ProtocolError (or LimitExceededError for
   ``max_message_size``), after that ConnectionBrokenError with the close code
   this side failed the connection with (1002, 1007, 1009);
-* it ended without a close frame: ConnectionBrokenError with code 1006;
+* it ended without a close frame: ConnectionBrokenError with code 1006, after
+  every message completed before the end (also when a write failed first: the
+  reader keeps reading, for at most ``close_timeout``, what the peer sent
+  before it reset the connection);
 * no pong within ``ping_timeout``: ConnectionBrokenError with code 1011.
 """
 
@@ -353,6 +356,7 @@ class WebSocketConnection:
         "_tg",
         "_trailing",
         "_transport_lost",
+        "_write_failed",
     )
 
     def __init__(
@@ -387,6 +391,9 @@ class WebSocketConnection:
         self._first_error: BaseException | None = None
         self._closed_by_you = False
         self._transport_lost = False
+        # Set when a write failed: nothing more is sent, but the reader keeps reading
+        # what the peer sent before the failure (bounded by close_timeout).
+        self._write_failed = False
         self._pings: dict[bytes, anyio.Event] = {}
         self._reader_done = anyio.Event()
         # Shielded: when the caller's block is cancelled, the reader keeps going so that
@@ -420,7 +427,7 @@ class WebSocketConnection:
     @property
     def closed(self) -> bool:
         """True once the connection is closed or closing (nothing more can be sent)."""
-        return self._proto.state is not State.OPEN
+        return self._proto.state is not State.OPEN or self._write_failed
 
     # -- lifecycle --------------------------------------------------------------------
 
@@ -461,6 +468,9 @@ class WebSocketConnection:
             with anyio.move_on_after(self._close_timeout):
                 async with self._send_lock:
                     proto = self._proto
+                    if self._write_failed and not self._transport_lost:
+                        # No close frame can be sent: drop the link (the reader ends with 1006).
+                        await self._abort()
                     if proto.state is State.OPEN and not self._transport_lost:
                         self._closed_by_you = True
                         frame = proto.send_close(code, reason)
@@ -580,7 +590,7 @@ class WebSocketConnection:
 
     async def _reader(self) -> None:
         proto = self._proto
-        with self._read_scope:
+        with self._read_scope as scope:
             try:
                 await self._read_loop()
             except _TRANSPORT_ERRORS as exc:
@@ -597,6 +607,13 @@ class WebSocketConnection:
                     f"the WebSocket reader failed: {exc!r}", code=CLOSE_ABNORMAL
                 )
                 self._first_error.__cause__ = exc
+        if scope.cancelled_caught and proto.state is not State.CLOSED:
+            # close_timeout ran out after a failed write, before the end of the stream.
+            proto.receive_eof()
+            if self._first_error is None:
+                self._first_error = ConnectionBrokenError(
+                    "the WebSocket connection was lost while sending", code=CLOSE_ABNORMAL
+                )
         # The end, whatever the cause: tell the consumer, then finish the close.
         try:
             if self._first_error is None and proto.failure is not None:
@@ -647,7 +664,8 @@ class WebSocketConnection:
 
     async def _send_owed(self, owed: bytes) -> None:
         async with self._send_lock:
-            await self._write(owed, fatal=False)
+            if not self._write_failed:
+                await self._write(owed, fatal=False)
 
     async def _finish_close(self) -> None:
         """RFC 6455 section 7.1.1: after the close frames, wait for the server to close TCP."""
@@ -764,7 +782,7 @@ class WebSocketConnection:
 
     async def _send_control(self, frame: bytes) -> None:
         async with self._send_lock:
-            if self._proto.state is not State.OPEN or self._transport_lost:
+            if self._proto.state is not State.OPEN or self._transport_lost or self._write_failed:
                 raise self._closed_error()
             await self._write(frame, fatal=True)
 
@@ -773,7 +791,7 @@ class WebSocketConnection:
         try:
             await self._stream.send(frame)
         except _TRANSPORT_ERRORS as exc:
-            await self._lost(exc)
+            self._on_write_failed()
             if fatal:
                 raise self._closed_error() from exc
         except BaseException:
@@ -781,6 +799,20 @@ class WebSocketConnection:
             with anyio.CancelScope(shield=True):
                 await self._lost(None)
             raise
+
+    def _on_write_failed(self) -> None:
+        """A write failed: the peer reset or closed TCP, nothing more can be sent.
+
+        The bytes the peer sent before its reset may still wait in the socket
+        (Linux hands them out before reporting the reset), so the reader keeps
+        going and delivers every message completed before the end, then 1006.
+        It gets ``close_timeout`` to reach that end.
+        """
+        if self._write_failed:
+            return
+        self._write_failed = True
+        scope = self._read_scope
+        scope.deadline = min(scope.deadline, anyio.current_time() + self._close_timeout)
 
     async def _lost(self, exc: BaseException | None) -> None:
         proto = self._proto
