@@ -30,6 +30,7 @@ import anyio
 import pytest
 from tests.conformance import _harness as h
 from tests.conformance._replay import JsonReply, Request, Route, SSEReply, run_server
+from tests.conformance.known_failures import KNOWN_FAILURES as ALL_KNOWN_FAILURES
 
 from partstream.providers.google import API_REVISION, create_google
 
@@ -40,13 +41,8 @@ CASES: Final = h.load_cases("stream__lm__", "generate__lm__", "request-body__lm_
 #: The reference's base URL; our requests are rewritten onto it for comparison.
 REFERENCE_ORIGIN: Final = "https://generativelanguage.googleapis.com"
 
-#: Cases that cannot pass, and why. Each runs as a strict xfail: it must fail.
-KNOWN_FAILURES: Final[dict[str, str]] = {
-    "request-body__lm__basic-text-does-not-send-an-api-revision-header": (
-        "DESIGN.md and the issue require `Api-Revision: 2026-05-20` on every request; "
-        "the reference (this recorded version) sends none, and the case asserts its absence"
-    ),
-}
+#: Cases that cannot pass, and why: the end-to-end section of the one list.
+KNOWN_FAILURES: Final = ALL_KNOWN_FAILURES["end-to-end"]
 
 #: How our request headers differ from the reference's, by design. The reference's
 #: recorded headers exclude ``user-agent``; we drop the same plus what httpx adds on

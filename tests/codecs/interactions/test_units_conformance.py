@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from tests.conformance import _harness as h
+from tests.conformance.known_failures import KNOWN_FAILURES as ALL_KNOWN_FAILURES
 
 from partstream import parts
 from partstream.codecs.interactions import (
@@ -35,7 +36,7 @@ PREFIXES = (
 CASES = h.load_cases(*PREFIXES)
 
 #: Cases that cannot pass, with the reason. Every case listed here must fail.
-KNOWN_FAILURES: dict[str, str] = {}
+KNOWN_FAILURES: dict[str, str] = ALL_KNOWN_FAILURES["units"]
 
 pytestmark = pytest.mark.skipif(h.conformance_dir() is None, reason=h.SKIP_REASON)
 
