@@ -545,8 +545,14 @@ class WebSocketConnection:
     async def _next_batch(self) -> list[Message]:
         if self._closed_by_you:
             raise self._closed_error()
+        channel = self._recv_channel
         try:
-            return await self._recv_channel.receive()
+            try:
+                # A batch that is already there costs no trip through the event loop
+                # (like the messages of a batch, which receive() hands out at once).
+                return channel.receive_nowait()
+            except anyio.WouldBlock:
+                return await channel.receive()
         except anyio.EndOfStream:
             inflight = self._inflight
             if inflight:
@@ -642,12 +648,18 @@ class WebSocketConnection:
                 if owed:
                     await self._send_owed(owed)
                 if messages and not self._closed_by_you:
-                    self._inflight = messages
                     try:
-                        await send.send(messages)
+                        # No checkpoint when there is room: the socket read below yields.
+                        send.send_nowait(messages)
+                    except anyio.WouldBlock:
+                        self._inflight = messages
+                        try:
+                            await send.send(messages)
+                        except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+                            pass  # aclose() stopped delivery; keep reading for the close frame
+                        self._inflight = None
                     except (anyio.BrokenResourceError, anyio.ClosedResourceError):
-                        pass  # aclose() stopped delivery; keep reading for the close frame
-                    self._inflight = None
+                        pass
             if proto.state is State.CLOSED:
                 return
             try:
