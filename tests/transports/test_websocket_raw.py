@@ -758,6 +758,52 @@ async def test_stalled_consumer_stops_socket_reads() -> None:
     assert count == total
 
 
+async def test_concurrent_and_cancelled_receives_lose_nothing() -> None:
+    """Several tasks waiting in receive() at once, one of them cancelled while waiting.
+
+    Every message reaches exactly one receiver, none is lost to the cancelled one,
+    and every receiver ends when the peer closes (max_batches=1: the reader waits
+    on the channel often).
+    """
+    total = 300
+    go = anyio.Event()
+
+    async def handler(peer: RawPeer) -> None:
+        await peer.handshake()
+        await go.wait()
+        for i in range(total):
+            await peer.send(text(str(i)))
+            if i % 50 == 0:
+                await anyio.sleep(0.01)
+        await peer.send(close(1000))
+        await peer.read_until_close()
+
+    got: list[str | bytes] = []
+
+    async def consume(ws: WebSocketConnection) -> None:
+        got.extend(await drain(ws))
+
+    doomed = anyio.CancelScope()
+
+    async def cancelled_receive(ws: WebSocketConnection) -> None:
+        with doomed:
+            got.append(await ws.receive())
+
+    async with raw_server(handler) as port, connect(port, max_batches=1) as ws:
+        with anyio.fail_after(10):
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(consume, ws)
+                tg.start_soon(consume, ws)
+                tg.start_soon(cancelled_receive, ws)
+                await anyio.sleep(0.05)  # all three wait on an empty channel
+                doomed.cancel()
+                await anyio.sleep(0.01)
+                assert doomed.cancelled_caught
+                go.set()
+    assert sorted(got, key=int) == [str(i) for i in range(total)]
+    assert len(got) == total
+
+
 async def test_sends_block_when_the_peer_does_not_read() -> None:
     async def handler(peer: RawPeer) -> None:
         await peer.handshake()
