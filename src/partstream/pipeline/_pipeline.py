@@ -326,6 +326,19 @@ class PartStream(Generic[T]):
             raise item.exc
         return item
 
+    async def next_batch(self) -> list[T] | None:
+        """The next whole batch (the rest of the current one first), or None at the end.
+
+        For consumers that keep their own position within a batch: unlike a
+        suspended :meth:`batches` generator, this keeps no reference to the batch it
+        returned, so items die as soon as their consumer drops them (with many
+        streams in flight, batches kept alive are what the garbage collector walks).
+        """
+        rest = list(self._items)
+        if rest:
+            return rest
+        return await self._next_batch()
+
     async def batches(self) -> AsyncIterator[list[T]]:
         """Iterate whole batches instead of items (the fastest way to drain a stream)."""
         rest = list(self._items)

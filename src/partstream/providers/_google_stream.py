@@ -36,7 +36,7 @@ from __future__ import annotations
 import copy
 import json
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import AsyncExitStack
 from operator import length_hint
 from types import TracebackType
@@ -58,6 +58,8 @@ _TERMINAL_EVENTS: Final = frozenset({"interaction.completed", "interaction.compl
 _CURSOR_VERSION: Final = 2
 #: Events without an ``event_id`` the cursor's transform holds back at most (see _Follower).
 _MAX_PENDING: Final = 1024
+#: SSE events a plain stream's consumer turns into parts per ``feed_data`` call.
+_SLICE: Final = 64
 
 
 _Warnings = tuple[parts.Warning, ...]
@@ -398,26 +400,72 @@ def _constant_id() -> str:
     return ""
 
 
-class _DecodeAndTransform:
-    """A plain stream's whole work, in the source's task: SSE data → JSON → parts.
+def _as_batch(data: list[str]) -> list[str]:
+    return data
 
-    The SSE source hands each read's event data to the transform's ``feed_data``
-    (one C-level JSON loop per batch; text deltas become parts inline) and emits
-    the parts: no stage task, no channel hop between the socket and the consumer.
-    ``stream-start`` goes first and ``finish`` after a clean end, as from a stage.
+
+class _PlainParts:
+    """A plain stream's parts, made on the consumer's side of its one-actor pipeline.
+
+    The source task only reads: each read's SSE ``data`` strings go through the
+    channel as one batch. The consumer turns them into parts ``_SLICE`` events at a
+    time with the transform's ``feed_data`` (one C-level JSON loop per slice; text
+    deltas become parts inline), right before delivering them. So what a stream
+    reads ahead is text, which the garbage collector never walks, and a part lives
+    only from its slice's decoding to its delivery: with a thousand streams in
+    flight, a thousand read-aheads of part objects made every collection walk them
+    all. ``stream-start`` comes first (before any network data), ``finish`` after
+    a clean end; a failure of the source arrives after the parts of every event
+    read before it, as from a stage.
     """
 
-    __slots__ = ("_source", "transform")
+    __slots__ = ("_data", "_ended", "_next_batch", "_pos", "_started", "transform")
 
-    def __init__(self, transform: Any, source: Callable[[Emit[Any]], Any]) -> None:
+    def __init__(
+        self,
+        transform: codec.InteractionsStreamTransform,
+        next_batch: Callable[[], Awaitable[list[str] | None]],
+    ) -> None:
         self.transform = transform
-        self._source = source
+        self._next_batch = next_batch
+        self._data: list[str] = []
+        self._pos = 0
+        self._started = False
+        self._ended = False
 
-    async def __call__(self, emit: Emit[parts.Part]) -> None:
+    async def next(self) -> list[parts.Part] | None:
+        """The next non-empty batch of parts, or None after ``finish``."""
         transform = self.transform
-        await emit(transform.start())
-        await self._source(emit)
-        await emit(transform.finish())
+        while True:
+            data, pos = self._data, self._pos
+            if pos < len(data):
+                end = pos + _SLICE
+                self._pos = end
+                try:
+                    got = transform.feed_data(
+                        data if pos == 0 and end >= len(data) else data[pos:end]
+                    )
+                except BaseException:
+                    self._ended, self._data = True, []  # as a failed stage: the end
+                    raise
+                if got:
+                    return got
+                continue
+            if not self._started:
+                self._started = True
+                got = transform.start()
+            elif self._ended:
+                return None
+            else:
+                self._data, self._pos = [], 0
+                batch = await self._next_batch()
+                if batch is not None:
+                    self._data = batch
+                    continue
+                self._ended = True
+                got = transform.finish()
+            if got:
+                return got
 
 
 @final
@@ -432,8 +480,7 @@ class InteractionStream:
 
     __slots__ = (
         "_base",
-        "_batch",
-        "_batches",
+        "_batch_len",
         "_canceller",
         "_complete",
         "_detached",
@@ -441,6 +488,7 @@ class InteractionStream:
         "_exit",
         "_follower",
         "_items",
+        "_next",
         "_pipeline",
         "_plain",
         "_plan",
@@ -463,14 +511,16 @@ class InteractionStream:
         self._service_tier: str | None = None
         self._canceller = Canceller(plan.config, plan.headers)
         self._exit: AsyncExitStack | None = None
-        self._pipeline: PartStream[parts.Part] | None = None
-        self._batches: AsyncIterator[list[parts.Part]] | None = None
+        self._pipeline: PartStream[Any] | None = None
+        # The next batch of parts, or None at the end (set while entered).
+        self._next: Callable[[], Awaitable[list[parts.Part] | None]] | None = None
         self._tracker: _Tracker | None = None
         self._follower: _Follower | None = None
-        self._plain: _DecodeAndTransform | None = None
-        # The current batch and an iterator over its undelivered parts (the consumer's
-        # position within it is len(batch) minus what the iterator has left).
-        self._batch: list[parts.Part] = []
+        self._plain: _PlainParts | None = None
+        # The current batch's length and an iterator over its undelivered parts (the
+        # consumer's position within it is that length minus what the iterator has
+        # left). Only the iterator holds the batch: delivered parts are not kept alive.
+        self._batch_len = 0
         self._items: Iterator[parts.Part] = iter(())
         self._base = plan.cursor.parts if plan.cursor is not None else 0
         self._complete = False
@@ -522,7 +572,7 @@ class InteractionStream:
 
     def _position(self) -> int:
         """Parts delivered to the consumer since the start of the interaction's stream."""
-        return self._base + len(self._batch) - length_hint(self._items)
+        return self._base + self._batch_len - length_hint(self._items)
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -542,7 +592,8 @@ class InteractionStream:
                 await self._canceller.cancel()
             raise
         self._exit = stack
-        self._batches = self._pipeline.batches()
+        plain = self._plain
+        self._next = plain.next if plain is not None else self._pipeline.next_batch
         return self
 
     async def __aexit__(
@@ -556,11 +607,7 @@ class InteractionStream:
     async def aclose(self) -> None:
         """Close the stream (cancelling an unfinished background run, see the module doc)."""
         stack, self._exit = self._exit, None
-        batches, self._batches = self._batches, None
-        if batches is not None:
-            # Finish the batch iterator now (an abandoned async generator would be
-            # finalised later by the event loop, with a ResourceWarning on trio).
-            await batches.aclose()  # type: ignore[attr-defined]
+        self._next = None
         if stack is not None:
             await stack.aclose()
 
@@ -700,11 +747,13 @@ class InteractionStream:
             # The reference's POST carries neither header; keep the wire identical.
             headers={**plan.headers, "Accept": None, "Cache-Control": None},
             json=plan.body,
-            decode_data=transform.feed_data,
+            # Each read's event data as is: the consumer side decodes (_PlainParts).
+            decode_data=_as_batch,
             on_response=self._on_response,
         )
-        self._plain = _DecodeAndTransform(transform, _with_google_errors(source, plan.config))
-        return open_stream(self._plain)
+        pipeline = open_stream(_with_google_errors(source, plan.config))
+        self._plain = _PlainParts(transform, pipeline.next_batch)
+        return pipeline
 
     def _on_response(self, response: httpx.Response) -> None:
         if self.response_headers is None:
@@ -722,12 +771,14 @@ class InteractionStream:
     async def __anext__(self) -> parts.Part:
         for part in self._items:  # the hot path: the next part of the current batch
             return part
-        batches = self._batches
-        if batches is None:
+        fetch = self._next
+        if fetch is None:
             raise RuntimeError("use the stream inside 'async with'")
-        batch = await batches.__anext__()
-        self._base += len(self._batch)
-        self._batch = batch
+        batch = await fetch()
+        if batch is None:
+            raise StopAsyncIteration
+        self._base += self._batch_len
+        self._batch_len = len(batch)
         items = self._items = iter(batch)
         part = next(items)  # batches are never empty
         if self._tracker is not None:
@@ -743,12 +794,15 @@ class InteractionStream:
         rest = list(self._items)
         if rest:
             yield rest
-        batches = self._batches
-        if batches is None:
-            raise RuntimeError("use the stream inside 'async with'")
-        async for batch in batches:
-            self._base += len(self._batch)
-            self._batch = batch
+        while True:
+            fetch = self._next
+            if fetch is None:
+                raise RuntimeError("use the stream inside 'async with'")
+            batch = await fetch()
+            if batch is None:
+                return
+            self._base += self._batch_len
+            self._batch_len = len(batch)
             self._items = iter(())  # all delivered
             if self._tracker is not None:
                 self._advance()
