@@ -120,12 +120,12 @@ def _utf8_prefix_is_valid(pending: bytes) -> bool:
     return ok and all(0x80 <= b <= 0xBF for b in pending[2:])
 
 
-def _bytes_to_complete(pending: bytes, data: bytes) -> int | None:
+def _bytes_to_complete(pending: bytes | memoryview, data: bytes) -> int | None:
     """How many bytes of ``data`` complete the frame that starts ``pending``.
 
     None when even ``pending + data`` does not hold the whole frame header.
     """
-    head = pending if len(pending) >= 10 else pending + data[: 10 - len(pending)]
+    head = bytes(pending[:10]) if len(pending) >= 10 else b"".join((pending, data[:10]))
     if len(head) < 2:
         return None
     length = head[1] & 0x7F
@@ -190,7 +190,7 @@ class ClientProtocol:
     def __init__(self, *, max_message_size: int) -> None:
         self._max_message_size = max_message_size
         self._serializer = FrameProtocol(client=True, extensions=[])
-        self._buffer = b""
+        self._buffer: bytes | memoryview = b""
         # Message being reassembled: opcode of its first frame, chunks so far, byte count.
         self._msg_opcode = 0
         self._msg_chunks: list[bytes] | list[str] = []
@@ -272,16 +272,16 @@ class ClientProtocol:
             need = _bytes_to_complete(pending, data)
             if need is None or need > len(data):
                 self._buffer = b""
-                self._parse(pending + data, 0, out)
+                self._parse(b"".join((pending, data)), 0, out)
                 return out
             self._buffer = b""
-            self._parse(pending + data[:need], 0, out)
+            self._parse(b"".join((pending, memoryview(data)[:need])), 0, out)
             if self._finished():
                 return out
             rest = self._buffer
             if rest:  # not expected: the head did not end on a frame boundary
                 self._buffer = b""
-                self._parse(rest + data[need:], 0, out)
+                self._parse(b"".join((rest, memoryview(data)[need:])), 0, out)
             else:
                 self._parse(data, need, out)
         except _Fail as fail:
@@ -395,7 +395,8 @@ class ClientProtocol:
             self._frame_fin = bool(fin)
             pos = self._stream_payload(buf, start, out)
         if pos < end:
-            self._buffer = buf[pos:]
+            # The start of a frame still arriving: a view, not a copy, of this read's bytes.
+            self._buffer = memoryview(buf)[pos:] if view is None else view[pos:]
 
     def _begin_message(self, opcode: int) -> None:
         if opcode:  # a first frame: TEXT or BINARY
