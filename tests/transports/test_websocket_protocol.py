@@ -546,6 +546,29 @@ def test_large_frame_is_streamed_in_chunks() -> None:
     assert out == ["ü" * 300_000, b"tail"]
 
 
+def test_frame_trickling_in_is_joined_once() -> None:
+    """A whole-parsed frame (<= 256 KiB) arriving in many small reads is copied once.
+
+    The start of the frame is kept as it came and later reads are only collected
+    until the frame is complete (re-joining at every read would copy the frame
+    once per read: quadratic in the number of reads).
+    """
+    payload = bytes(range(256)) * 800  # 200 KiB: parsed whole, not streamed
+    data = binary(payload) + text("next")
+    p = ClientProtocol(max_message_size=BIG)
+    assert p.receive_data(data[:1]) == []  # not even a whole header yet
+    assert p.receive_data(data[1:1000]) == []
+    start = p._buffer
+    out: list[str | bytes] = []
+    for i in range(1000, len(data), 997):
+        out += p.receive_data(data[i : i + 997])
+        if not out:
+            assert p._buffer is start  # kept, never re-copied
+    assert out == [payload, "next"]
+    assert not p._buffer
+    assert not p._more
+
+
 def test_send_side_frames_round_trip_through_a_server_parser() -> None:
     p = ClientProtocol(max_message_size=BIG)
     data = p.send_text("héllo") + p.send_bytes(b"\x00" * 70_000) + p.send_ping(b"pp")

@@ -173,6 +173,8 @@ class ClientProtocol:
         "_frame_fin",
         "_frame_remaining",
         "_max_message_size",
+        "_more",
+        "_more_need",
         "_msg_chunks",
         "_msg_opcode",
         "_msg_size",
@@ -191,6 +193,9 @@ class ClientProtocol:
         self._max_message_size = max_message_size
         self._serializer = FrameProtocol(client=True, extensions=[])
         self._buffer: bytes | memoryview = b""
+        # Later reads of the frame that starts ``_buffer``, and the bytes it still needs.
+        self._more: list[bytes] = []
+        self._more_need = 0
         # Message being reassembled: opcode of its first frame, chunks so far, byte count.
         self._msg_opcode = 0
         self._msg_chunks: list[bytes] | list[str] = []
@@ -248,6 +253,7 @@ class ClientProtocol:
         """The transport ended. Without a close handshake that is an abnormal closure."""
         self.eof_received = True
         self._buffer = b""
+        self._more.clear()
         self.state = State.CLOSED
 
     def data_to_send(self) -> bytes:
@@ -269,13 +275,25 @@ class ClientProtocol:
                 self._parse(data, 0, out)
                 return out
             # Complete the frame left over from the last read without copying all of ``data``.
-            need = _bytes_to_complete(pending, data)
-            if need is None or need > len(data):
-                self._buffer = b""
-                self._parse(b"".join((pending, data)), 0, out)
+            more = self._more
+            if more:
+                need: int | None = self._more_need
+            else:
+                need = _bytes_to_complete(pending, data)
+                if need is None:  # even its header is incomplete (a few bytes): start over
+                    self._buffer = b""
+                    self._parse(b"".join((pending, data)), 0, out)
+                    return out
+            if need > len(data):
+                # Still incomplete: keep the pieces and join them once, when the frame is
+                # whole, so a frame that trickles in through small reads is copied once.
+                more.append(data)
+                self._more_need = need - len(data)
                 return out
             self._buffer = b""
-            self._parse(b"".join((pending, memoryview(data)[:need])), 0, out)
+            whole = b"".join((pending, *more, memoryview(data)[:need]))
+            more.clear()
+            self._parse(whole, 0, out)
             if self._finished():
                 return out
             rest = self._buffer
@@ -470,6 +488,7 @@ class ClientProtocol:
                 raise _Fail(CLOSE_INVALID_DATA, "invalid UTF-8 in close reason") from None
         self.close_received = (code, reason)
         self._buffer = b""
+        self._more.clear()
         if self.state is State.OPEN:
             # RFC 6455 section 5.5.1: reply with a close frame, echoing the status code.
             reply = None if code == CLOSE_NO_STATUS else code
@@ -489,6 +508,7 @@ class ClientProtocol:
         then nothing more is read or sent.
         """
         self._buffer = b""
+        self._more.clear()
         self._msg_chunks = []
         self._decoder = None
         self._frame_remaining = 0
