@@ -277,13 +277,14 @@ class ClientProtocol:
             # Complete the frame left over from the last read without copying all of ``data``.
             more = self._more
             if more:
-                need: int | None = self._more_need
+                need = self._more_need
             else:
-                need = _bytes_to_complete(pending, data)
-                if need is None:  # even its header is incomplete (a few bytes): start over
+                needed = _bytes_to_complete(pending, data)
+                if needed is None:  # even its header is incomplete (a few bytes): start over
                     self._buffer = b""
                     self._parse(b"".join((pending, data)), 0, out)
                     return out
+                need = needed
             if need > len(data):
                 # Still incomplete: keep the pieces and join them once, when the frame is
                 # whole, so a frame that trickles in through small reads is copied once.
