@@ -280,7 +280,8 @@ class PartStream(Generic[T]):
         finally:
             if self._receive is not None:
                 self._receive.close()
-            await self._run_cleanups()
+            if self._cleanups:  # no shielded scope to open for nothing
+                await self._run_cleanups()
 
     async def _run_cleanups(self) -> None:
         # Cleanup survives cancellation: shielded, but bounded in time.

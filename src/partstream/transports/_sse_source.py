@@ -46,8 +46,10 @@ and only failures are resumed.
 from __future__ import annotations
 
 import email.utils
+import functools
 import math
 import random
+import ssl
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -91,6 +93,13 @@ _CLOSE_TIMEOUT: Final = 5.0
 _EMPTY_CLOSE: Final = "SSE stream closed without producing any events"
 #: How many of the latest waits ``SSESource.delays`` remembers.
 _KEEP_DELAYS: Final = 64
+
+
+@functools.cache
+def _default_ssl_context() -> ssl.SSLContext:
+    # httpx builds a verifying SSL context (tens of milliseconds: the trust store is
+    # loaded) for every client made without one; an SSLContext is safe to share.
+    return httpx.create_ssl_context()
 
 
 def _positive_number(name: str, *, allow_zero: bool = True) -> Callable[[Any, Any, Any], None]:
@@ -219,6 +228,8 @@ async def _close(response: httpx.Response, chunks: AsyncIterator[bytes]) -> None
     response first, then pull from the iterator once more; the read fails at
     the bottom and the failure finishes every generator on its way up.
     """
+    if response.is_closed and getattr(chunks, "ag_frame", True) is None:
+        return  # read to the end: httpx closed the response and every generator finished
     with anyio.move_on_after(_CLOSE_TIMEOUT, shield=True):
         await response.aclose()
         try:
@@ -415,7 +426,9 @@ class SSESource(Generic[T]):
             await self._run(client, emit)
             return
         # Redirects are followed, as an EventSource's fetch does.
-        client = httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, follow_redirects=True)
+        client = httpx.AsyncClient(
+            timeout=DEFAULT_TIMEOUT, follow_redirects=True, verify=_default_ssl_context()
+        )
         try:
             await self._run(client, emit)
         finally:
