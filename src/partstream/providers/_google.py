@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable, Mapping
+from types import TracebackType
 from typing import Any, final
 
 import attrs
@@ -295,13 +296,40 @@ class InteractionsModel:
 
 @final
 class GoogleProvider:
-    """Factory of Google models sharing one configuration (key, base URL, headers, client)."""
+    """Factory of Google models sharing one configuration (key, base URL, headers, client).
+
+    Without an ``http_client`` of yours, each call makes its own connection. Open the
+    provider to share connections between calls: ``async with create_google(...) as
+    google:`` (or ``await google.aclose()`` when done with it) keeps one connection
+    pool for the calls made inside, in that event loop, and closes it at the end.
+    """
 
     __slots__ = ("_config", "_generate_id")
 
     def __init__(self, config: ApiConfig, generate_id: Callable[[], str]) -> None:
         self._config = config
         self._generate_id = generate_id
+
+    async def __aenter__(self) -> GoogleProvider:
+        if self._config.http_client is None:
+            self._config.shared.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the provider's shared connections (your ``http_client`` is left open).
+
+        Calls made afterwards use a client of their own again. Close the provider
+        after its streams: a stream still reading from a shared connection fails.
+        """
+        await self._config.shared.aclose()
 
     @property
     def base_url(self) -> str:
@@ -361,7 +389,9 @@ def create_google(
     (read at request time) and is sent as ``x-goog-api-key``; it never appears in a
     ``repr``, a log line or an error message. ``http_client`` is an
     ``httpx.AsyncClient`` you own (partstream never closes it); without one each call
-    uses a client of its own. ``generate_id`` makes ids where the API gives none.
+    uses a client of its own, unless the provider is open (``async with
+    create_google(...) as google``), which shares one connection pool between its
+    calls until the block ends. ``generate_id`` makes ids where the API gives none.
     """
     if max_response_size < 1:
         raise errors.InvalidArgumentError(

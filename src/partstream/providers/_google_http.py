@@ -14,6 +14,7 @@ message and error body the provider builds.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import os
@@ -26,6 +27,7 @@ from urllib.parse import quote
 import anyio
 import attrs
 import httpx
+import sniffio
 
 from .. import errors
 from ..codecs.interactions import parse_response
@@ -40,6 +42,7 @@ __all__ = [
     "ApiConfig",
     "JsonResponse",
     "Secret",
+    "SharedClient",
     "api_call_error",
     "send_cancel",
     "send_json",
@@ -54,6 +57,8 @@ API_KEY_ENV: Final = "GOOGLE_GENERATIVE_AI_API_KEY"
 DEFAULT_MAX_RESPONSE_SIZE: Final = 64 * 1024 * 1024
 #: Seconds a best-effort cancel request may take (it runs shielded at exit).
 DEFAULT_CANCEL_TIMEOUT: Final = 10.0
+#: Seconds closing the provider's shared client may take (it runs shielded).
+DEFAULT_CLOSE_TIMEOUT: Final = 10.0
 #: httpx timeouts for clients partstream creates: agent runs idle for long stretches
 #: between events, so the read timeout is generous (a read timeout on a background
 #: stream only triggers a resume with ``last_event_id``).
@@ -86,8 +91,76 @@ class Secret:
 
 @functools.cache
 def _default_ssl_context() -> ssl.SSLContext:
-    # Building a verifying SSL context costs tens of milliseconds: do it once.
+    # Building a verifying SSL context costs tens of milliseconds: do it once (an
+    # SSLContext is safe to share between clients, threads and event loops).
     return httpx.create_ssl_context()
+
+
+def _new_client(**options: Any) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        timeout=DEFAULT_TIMEOUT, verify=_default_ssl_context(), follow_redirects=False, **options
+    )
+
+
+def _loop_token() -> object:
+    """What an httpx connection pool is bound to: the running asyncio loop or trio run."""
+    if sniffio.current_async_library() == "trio":
+        import trio
+
+        return trio.lowlevel.current_trio_token()
+    return asyncio.get_running_loop()
+
+
+#: The shared client's pool: no bound on connections (a stream holds its connection
+#: for as long as it runs, so a bound would make the next stream wait), httpx's
+#: default number of idle connections kept for reuse.
+_SHARED_LIMITS: Final = httpx.Limits(max_connections=None, max_keepalive_connections=20)
+
+
+@final
+class SharedClient:
+    """A provider's own httpx client, shared by its calls while the provider is open.
+
+    httpx pools connections per client, and the connections belong to the event
+    loop that opened them. So the shared client serves the calls made in the event
+    loop (or trio run) that opened the provider; a call from any other loop, or
+    before :meth:`open` / after :meth:`aclose`, gets a client of its own for that
+    call, as a provider that is never opened always does.
+    """
+
+    __slots__ = ("_client", "_loop")
+
+    def __init__(self) -> None:
+        self._client: httpx.AsyncClient | None = None
+        self._loop: object | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self._client is not None
+
+    def open(self) -> None:
+        if self._client is not None:
+            raise RuntimeError("the provider is open already (enter it once at a time)")
+        self._loop = _loop_token()
+        self._client = _new_client(limits=_SHARED_LIMITS)
+
+    def get(self) -> httpx.AsyncClient | None:
+        """The shared client when it may serve a call in the running event loop."""
+        client = self._client
+        if client is not None and self._loop is _loop_token():
+            return client
+        return None
+
+    async def aclose(self) -> None:
+        """Close the shared client's connections. Idempotent; survives cancellation."""
+        client = self._client
+        if client is None:
+            return
+        if self._loop is not _loop_token():
+            raise RuntimeError("close the provider in the event loop that opened it")
+        self._client = self._loop = None
+        with anyio.move_on_after(DEFAULT_CLOSE_TIMEOUT, shield=True):
+            await client.aclose()
 
 
 def _scrub(text: str, secret: str | None) -> str:
@@ -107,6 +180,7 @@ class ApiConfig:
     http_client: httpx.AsyncClient | None
     max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE
     cancel_timeout: float = DEFAULT_CANCEL_TIMEOUT
+    shared: SharedClient = attrs.field(factory=SharedClient, eq=False)
 
     def __repr__(self) -> str:
         key = "set" if self.api_key is not None else "from environment"
@@ -153,13 +227,16 @@ class ApiConfig:
 
     @asynccontextmanager
     async def client(self) -> AsyncIterator[httpx.AsyncClient]:
-        """The caller's client, or one partstream owns for the duration of the block."""
-        if self.http_client is not None:
-            yield self.http_client
+        """The client for one call, usable for the duration of the block.
+
+        The caller's client if one was given; else the provider's shared client (an
+        open provider, this event loop); else one partstream creates and closes here.
+        """
+        client = self.http_client if self.http_client is not None else self.shared.get()
+        if client is not None:
+            yield client
             return
-        client = httpx.AsyncClient(
-            timeout=DEFAULT_TIMEOUT, verify=_default_ssl_context(), follow_redirects=False
-        )
+        client = _new_client()
         try:
             yield client
         finally:
