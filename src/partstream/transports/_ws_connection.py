@@ -29,6 +29,7 @@ How a connection ends decides what ``receive()`` and ``send_*()`` raise:
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import ssl
@@ -266,6 +267,15 @@ class WebSocketConnector:
         return False
 
 
+@functools.cache
+def _default_ssl_context() -> ssl.SSLContext:
+    # The system trust store, hostname checks on, HTTP/1.1 for the upgrade. Built once:
+    # loading the trust store takes tens of milliseconds, and a context is safe to share.
+    ssl_context = ssl.create_default_context()
+    ssl_context.set_alpn_protocols(["http/1.1"])
+    return ssl_context
+
+
 async def _open_transport(
     url: WebSocketURL, ssl_context: ssl.SSLContext | None, timeout: float | None
 ) -> anyio.abc.ByteStream:
@@ -275,9 +285,7 @@ async def _open_transport(
             if not url.secure:
                 return await anyio.connect_tcp(url.host, url.port)
             if ssl_context is None:
-                # The system trust store, hostname checks on, HTTP/1.1 for the upgrade.
-                ssl_context = ssl.create_default_context()
-                ssl_context.set_alpn_protocols(["http/1.1"])
+                ssl_context = _default_ssl_context()
             # tls_standard_compatible=False: the close handshake, not TLS close_notify,
             # marks the end of a WebSocket; many servers skip close_notify.
             return await anyio.connect_tcp(
