@@ -7,6 +7,17 @@ handshake, then writes N pre-built, unmasked JSON text frames (Gateway realtime
 from ``connect`` to the end of the closing handshake, the median of several
 rounds, ours and the peer's alternating in the same run.
 
+Each round of each client runs in a fresh Python process (one warm-up
+connection, then the measured one). Clients that shared a process left each
+other a heap in a different state: glibc trims and regrows its heap around
+256 KiB socket reads and 32 KiB strings, and whichever client ran second
+could pay 8-12 page faults per 32 KiB message for the first one's pattern,
+which moved the 32 KiB ratio between 1.0x and 2.9x from run to run. The rows
+"client CPU" give the CPU time (user + system) of the client process per
+message over the measured connection: on a busy 2-core machine the
+throughput ratio is compressed whenever the server process or another job
+shares the client's core, while CPU per message is not.
+
 Peers: on asyncio the ``websockets`` asyncio client, on trio the ``websockets``
 trio client (both with compression off, ``max_size`` 16 MiB like ours). Both
 sides consume message by message (``async for message in ws``); a second row
@@ -20,8 +31,12 @@ Run alone: ``python -m benchmarks.bench_websocket [smoke|full]``.
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -32,10 +47,11 @@ from ._common import BACKENDS, Row, check_size, median, result, row
 from ._servers import ServerProcess
 
 MAX_SIZE = 16 * 1024 * 1024
+ROOT = Path(__file__).resolve().parent.parent
 
 _PARAMS: dict[str, dict[int, dict[str, int]]] = {
     "smoke": {150: {"messages": 2_000, "rounds": 1}, 32768: {"messages": 100, "rounds": 1}},
-    "full": {150: {"messages": 100_000, "rounds": 7}, 32768: {"messages": 4_000, "rounds": 7}},
+    "full": {150: {"messages": 100_000, "rounds": 7}, 32768: {"messages": 8_000, "rounds": 7}},
 }
 
 Client = Callable[[str, int], Awaitable[float]]
@@ -103,23 +119,68 @@ def _label(size: int) -> str:
     return f"{size} B" if size < 1024 else f"{size // 1024} KiB"
 
 
-def measure(port: int, backend: str, size: int, messages: int, rounds: int) -> dict[str, float]:
-    """Median messages/s of each client on ``backend`` for one message size."""
+def _client(backend: str, name: str) -> Client:
+    if name == "ours":
+        return partstream_messages
+    if name == "ours_batches":
+        return partstream_batches
+    return websockets_asyncio if backend == "asyncio" else websockets_trio
+
+
+def measure_one(backend: str, name: str, url: str, messages: int) -> dict[str, float]:
+    """In this process: a warm-up connection, then messages/s and CPU µs per message."""
+    fn = _client(backend, name)
+    anyio.run(fn, url, messages, backend=backend)  # imports, caches, the heap's shape
+    cpu = time.process_time()
+    rate = anyio.run(fn, url, messages, backend=backend)
+    cpu = time.process_time() - cpu
+    return {"rate": rate, "cpu_us": cpu / messages * 1e6}
+
+
+def _in_subprocess(backend: str, name: str, url: str, messages: int) -> dict[str, float]:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.bench_websocket",
+            "--one",
+            backend,
+            name,
+            url,
+            f"{messages}",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{name} on {backend} failed:\n{done.stderr[-2000:]}")
+    figures: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return figures
+
+
+CLIENTS = ("ours", "ours_batches", "peer")
+
+
+def measure(
+    port: int, backend: str, size: int, messages: int, rounds: int
+) -> dict[str, dict[str, float]]:
+    """Median messages/s and CPU µs/message of each client on ``backend`` for one size."""
     url = f"ws://127.0.0.1:{port}/ws/blast/messages={messages}/size={size}"
-    peer: Client = websockets_asyncio if backend == "asyncio" else websockets_trio
-    clients: dict[str, Client] = {
-        "ours": partstream_messages,
-        "ours_batches": partstream_batches,
-        "peer": peer,
+    samples: dict[str, dict[str, list[float]]] = {
+        name: {"rate": [], "cpu_us": []} for name in CLIENTS
     }
-    samples: dict[str, list[float]] = {name: [] for name in clients}
-    # A warm-up round per client: first connections pay for imports and caches.
-    for fn in clients.values():
-        anyio.run(fn, url, messages, backend=backend)
     for _ in range(rounds):
-        for name, fn in clients.items():
-            samples[name].append(anyio.run(fn, url, messages, backend=backend))
-    return {name: median(values) for name, values in samples.items()}
+        for name in CLIENTS:
+            figures = _in_subprocess(backend, name, url, messages)
+            for key, values in samples[name].items():
+                values.append(figures[key])
+    return {
+        name: {key: median(values) for key, values in figures.items()}
+        for name, figures in samples.items()
+    }
 
 
 def run(size: str) -> dict[str, Any]:
@@ -132,28 +193,42 @@ def run(size: str) -> dict[str, Any]:
             for msg_size, p in _PARAMS[sz].items():
                 medians = measure(server.port, backend, msg_size, p["messages"], p["rounds"])
                 min_ratio = 1.0 if msg_size < 1024 else 1.2
+                peer = medians["peer"]
                 for variant, key in (("async for", "ours"), ("receive_batch", "ours_batches")):
                     rows.append(
                         row(
                             variant=f"{_label(msg_size)} JSON text, {variant}",
                             backend=backend,
                             metric="messages/s",
-                            value=medians[key],
+                            value=medians[key]["rate"],
                             peer=peer_name,
-                            peer_value=medians["peer"],
+                            peer_value=peer["rate"],
                             target=f">= {min_ratio}x",
                             min_ratio=min_ratio,
                         )
                     )
+                rows.append(
+                    row(
+                        variant=f"{_label(msg_size)} JSON text, async for (client CPU)",
+                        backend=backend,
+                        metric="CPU µs/message",
+                        value=medians["ours"]["cpu_us"],
+                        peer=peer_name,
+                        peer_value=peer["cpu_us"],
+                        higher_is_better=False,
+                    )
+                )
     notes.append(
         "server: separate process writing pre-built frames (benchmarks._servers, blast mode); "
-        "medians of alternating rounds after one warm-up round per client"
+        "medians of alternating rounds; each round of each client in a fresh process "
+        "(one warm-up connection, then the measured one)"
     )
     return result("websocket", sz, rows, notes=notes)
 
 
 if __name__ == "__main__":
-    import json
-    import sys
-
-    print(json.dumps(run(sys.argv[1] if len(sys.argv) > 1 else "full"), indent=2))
+    if len(sys.argv) > 1 and sys.argv[1] == "--one":
+        backend, name, url, count = sys.argv[2:6]
+        print(json.dumps(measure_one(backend, name, url, int(count))))
+    else:
+        print(json.dumps(run(sys.argv[1] if len(sys.argv) > 1 else "full"), indent=2))
