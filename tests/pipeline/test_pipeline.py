@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 
 import anyio
@@ -59,6 +60,41 @@ async def test_batches_iterator_yields_whole_batches() -> None:
         rest = [b async for b in stream.batches()]
     assert first == 1
     assert rest == [[2, 3], [4]]
+
+
+async def test_next_batch_gives_the_rest_then_whole_batches_and_keeps_none() -> None:
+    class Box:
+        pass
+
+    refs: list[weakref.ref[Box]] = []
+
+    def boxes(size: int) -> list[Box]:
+        batch = [Box() for _ in range(size)]
+        refs.extend(weakref.ref(b) for b in batch)
+        return batch
+
+    async def source(emit: Emit[Box]) -> None:
+        await emit(boxes(3))
+        await emit(boxes(2))
+        raise TransportError("gone")  # its traceback holds this frame: no batch in it
+
+    async with open_stream(source) as stream:
+        first = await stream.__anext__()
+        rest = await stream.next_batch()  # the rest of the current batch first
+        assert rest is not None
+        assert [first, *rest] == [r() for r in refs[:3]]
+        del first, rest
+        second = await stream.next_batch()
+        assert second is not None
+        assert len(second) == 2
+        # The stream holds no reference to a batch it handed out.
+        assert [r() for r in refs[:3]] == [None, None, None]
+        del second
+        assert [r() for r in refs] == [None] * 5
+        with pytest.raises(TransportError, match="gone"):
+            await stream.next_batch()
+        assert await stream.next_batch() is None  # after the failure: the end
+        assert stream.exhausted
 
 
 @pytest.mark.parametrize("max_batches", [1, 4])
