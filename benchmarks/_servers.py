@@ -413,9 +413,14 @@ def main() -> None:
 
 
 class ServerProcess:
-    """``with ServerProcess() as server:`` starts the blaster process, stops it at exit."""
+    """``with ServerProcess() as server:`` starts the blaster process, stops it at exit.
 
-    def __init__(self) -> None:
+    ``command`` is the ``python -m`` command line of the server to run; it must print
+    ``LISTENING <port>`` first and stop when its standard input closes.
+    """
+
+    def __init__(self, command: tuple[str, ...] = ("benchmarks._servers",)) -> None:
+        self._command = command
         self._proc: subprocess.Popen[bytes] | None = None
         self.port = 0
 
@@ -425,7 +430,7 @@ class ServerProcess:
             [str(ROOT), str(ROOT / "src"), *filter(None, [env.get("PYTHONPATH")])]
         )
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks._servers"],
+            [sys.executable, "-m", *self._command],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             cwd=ROOT,
@@ -435,7 +440,7 @@ class ServerProcess:
         line = self._proc.stdout.readline().decode().split()
         if len(line) != 2 or line[0] != "LISTENING":
             self.__exit__(None, None, None)
-            raise RuntimeError(f"benchmark server did not start: {line!r}")
+            raise RuntimeError(f"benchmark server {self._command[0]} did not start: {line!r}")
         self.port = int(line[1])
         return self
 

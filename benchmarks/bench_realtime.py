@@ -30,15 +30,12 @@ import base64
 import contextlib
 import hashlib
 import json
-import os
 import socket
 import struct
-import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import anyio
@@ -51,6 +48,7 @@ from partstream.codecs.gateway import (
 from partstream.providers.gateway import create_gateway
 
 from ._common import BACKENDS, Row, check_size, median, result, row
+from ._servers import ServerProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "vck_benchmark-token"
@@ -171,53 +169,6 @@ async def _serve() -> None:
         await stdin_closed.wait()
 
 
-class ServerProcess:
-    """``with ServerProcess() as server:`` runs the blaster in a child process."""
-
-    def __init__(self) -> None:
-        self._proc: subprocess.Popen[bytes] | None = None
-        self.port = 0
-
-    def __enter__(self) -> ServerProcess:
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(
-            [str(ROOT), str(ROOT / "src"), *filter(None, [env.get("PYTHONPATH")])]
-        )
-        self._proc = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.bench_realtime", "--serve"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            cwd=ROOT,
-            env=env,
-        )
-        assert self._proc.stdout is not None
-        line = self._proc.stdout.readline().decode().split()
-        if len(line) != 2 or line[0] != "LISTENING":
-            self.__exit__(None, None, None)
-            raise RuntimeError(f"realtime benchmark server did not start: {line!r}")
-        self.port = int(line[1])
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        proc, self._proc = self._proc, None
-        if proc is None:
-            return
-        if proc.stdin is not None:
-            proc.stdin.close()
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stdout is not None:
-            proc.stdout.close()
-
-
 # -- the clients -----------------------------------------------------------------------------
 
 Client = Callable[[str, int], Awaitable[float]]
@@ -239,8 +190,8 @@ async def partstream_session(url: str, expected: int) -> float:
     return count / elapsed
 
 
-async def websockets_asyncio(url: str, expected: int) -> float:
-    from websockets.asyncio.client import connect
+async def _websockets_client(connect: Any, url: str, expected: int, who: str) -> float:
+    """Events/s through a ``websockets`` client plus ``json.loads`` per message."""
     from websockets.typing import Subprotocol
 
     protocols = [Subprotocol(p) for p in get_gateway_realtime_protocols(TOKEN)]
@@ -254,27 +205,20 @@ async def websockets_asyncio(url: str, expected: int) -> float:
             if json.loads(message)["type"] == "audio-delta":
                 count += 1
     elapsed = time.perf_counter() - start
-    _check(count, expected, "websockets asyncio")
+    _check(count, expected, who)
     return count / elapsed
+
+
+async def websockets_asyncio(url: str, expected: int) -> float:
+    from websockets.asyncio.client import connect
+
+    return await _websockets_client(connect, url, expected, "websockets asyncio")
 
 
 async def websockets_trio(url: str, expected: int) -> float:
     from websockets.trio.client import connect
-    from websockets.typing import Subprotocol
 
-    protocols = [Subprotocol(p) for p in get_gateway_realtime_protocols(TOKEN)]
-    count = 0
-    start = time.perf_counter()
-    async with connect(
-        url, subprotocols=protocols, max_size=MAX_SIZE, compression=None, ping_interval=None
-    ) as ws:
-        await ws.send(_SESSION_UPDATE)
-        async for message in ws:
-            if json.loads(message)["type"] == "audio-delta":
-                count += 1
-    elapsed = time.perf_counter() - start
-    _check(count, expected, "websockets trio")
-    return count / elapsed
+    return await _websockets_client(connect, url, expected, "websockets trio")
 
 
 def _check(count: int, expected: int, who: str) -> None:
@@ -303,7 +247,7 @@ def measure(port: int, backend: str, size: int, messages: int, rounds: int) -> d
 def run(size: str) -> dict[str, Any]:
     sz = check_size(size)
     rows: list[Row] = []
-    with ServerProcess() as server:
+    with ServerProcess(("benchmarks.bench_realtime", "--serve")) as server:
         for backend in BACKENDS:
             peer_name = f"websockets {backend} client + json.loads"
             for event_size, p in _PARAMS[sz].items():
