@@ -65,6 +65,10 @@ def test_bad_settings_are_refused() -> None:
         create_google(api_key=API_KEY, max_response_size=0)
     with pytest.raises(errors.InvalidArgumentError, match="cancel_timeout"):
         create_google(api_key=API_KEY, cancel_timeout=-1)
+    for revision in ("", "2026-05-20\r\nx-evil: 1", 20260520):
+        with pytest.raises(errors.InvalidArgumentError, match="api_revision") as info:
+            create_google(api_key=API_KEY, api_revision=revision)  # type: ignore[arg-type]
+        assert info.value.argument == "api_revision"
 
 
 async def test_generate_sends_the_documented_request_and_returns_the_result() -> None:
@@ -83,7 +87,8 @@ async def test_generate_sends_the_documented_request_and_returns_the_result() ->
     [request] = server.requests
     assert request.method == "POST"
     assert request.path == "/v1beta/interactions"
-    assert request.headers["api-revision"] == API_REVISION
+    # No Api-Revision unless the provider pins one (as the AI SDK, which sends none).
+    assert "api-revision" not in request.headers
     assert request.headers["x-goog-api-key"] == API_KEY
     assert request.headers["content-type"] == "application/json"
     assert request.headers["x-call"] == "c"

@@ -21,6 +21,7 @@ from .. import errors, parts
 from ..codecs import interactions as codec
 from ..transports.sse import ResumePolicy
 from ._google_http import (
+    API_REVISION,
     DEFAULT_BASE_URL,
     DEFAULT_CANCEL_TIMEOUT,
     DEFAULT_MAX_RESPONSE_SIZE,
@@ -44,6 +45,10 @@ __all__ = [
     "ResponseInfo",
     "create_google",
 ]
+
+
+def _has_line_break(value: str) -> bool:
+    return "\r" in value or "\n" in value
 
 
 def _interaction_id(value: object) -> str | None:
@@ -179,13 +184,15 @@ class InteractionsModel:
     # -- generate ------------------------------------------------------------------------
 
     async def generate(self, prompt: Any, **call_options: Any) -> GenerateResult:
-        """``POST {base}/interactions`` and return the result (polling agent runs to the end).
+        """``POST {base}/interactions`` and return the result (polling background runs).
 
         Call options follow the AI SDK's LanguageModelV3 options in Python spelling
         (``max_output_tokens``, ``temperature``, ``tools``, ``provider_options``,
-        ``headers``, ...). An agent whose answer is not terminal yet (``background:
-        true``) is polled with ``GET {base}/interactions/{id}`` until it is; cancelling
-        the call or passing the polling limit cancels the run on the server.
+        ``headers``, ...). An agent's answer, or any ``background: true`` answer, that
+        is not terminal yet is polled with ``GET {base}/interactions/{id}`` until it is
+        (AI SDK 4.0.95). Cancelling the call cancels the run on the server; passing
+        the polling limit raises :class:`~partstream.errors.PollingTimeoutError` and
+        leaves the run alone.
         """
         call = self._prepare(prompt, False, call_options)
         prepared, headers = call.prepared, call.headers
@@ -194,7 +201,8 @@ class InteractionsModel:
         async with self._config.client() as client:
             posted = await send_json(self._config, client, "POST", url, headers, prepared.body)
             response = posted
-            if self.agent is not None and not is_terminal_status(posted.value.get("status")):
+            polls = self.agent is not None or prepared.background
+            if polls and not is_terminal_status(posted.value.get("status")):
                 response = await poll_until_terminal(
                     self._config,
                     client,
@@ -382,6 +390,7 @@ def create_google(
     generate_id: Callable[[], str] | None = None,
     max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
     cancel_timeout: float = DEFAULT_CANCEL_TIMEOUT,
+    api_revision: str | None = None,
 ) -> GoogleProvider:
     """Create a Google provider.
 
@@ -392,6 +401,9 @@ def create_google(
     uses a client of its own, unless the provider is open (``async with
     create_google(...) as google``), which shares one connection pool between its
     calls until the block ends. ``generate_id`` makes ids where the API gives none.
+    ``api_revision`` pins the Interactions API revision (sent as ``Api-Revision`` on
+    every request, e.g. :data:`API_REVISION`); by default no revision is named and
+    the API serves its current one, as with the AI SDK.
     """
     if max_response_size < 1:
         raise errors.InvalidArgumentError(
@@ -401,6 +413,15 @@ def create_google(
         raise errors.InvalidArgumentError(
             "cancel_timeout must be >= 0 seconds", argument="cancel_timeout"
         )
+    revision: object = api_revision
+    if revision is not None and (
+        not isinstance(revision, str) or not revision or _has_line_break(revision)
+    ):
+        raise errors.InvalidArgumentError(
+            "api_revision must be a non-empty string without line breaks, such as "
+            f"{API_REVISION!r}",
+            argument="api_revision",
+        )
     base = (base_url or DEFAULT_BASE_URL).rstrip("/")
     config = ApiConfig(
         base_url=base,
@@ -409,5 +430,6 @@ def create_google(
         http_client=http_client,
         max_response_size=max_response_size,
         cancel_timeout=cancel_timeout,
+        api_revision=api_revision,
     )
     return GoogleProvider(config, generate_id or codec.default_generate_id)

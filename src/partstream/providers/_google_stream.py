@@ -49,7 +49,7 @@ from .. import errors, parts
 from ..codecs import interactions as codec
 from ..pipeline import Emit, PartStream, open_stream
 from ..transports.sse import ResumePolicy, ServerSentEvent, SSESource
-from ._google_http import ApiConfig, send_json
+from ._google_http import ApiConfig, failure_message, google_error_data, send_json
 from ._google_poll import Canceller, is_terminal_status
 
 __all__ = ["InteractionCursor", "InteractionStream", "StreamPlan"]
@@ -235,15 +235,12 @@ def _google_error(exc: errors.APICallError, config: ApiConfig) -> errors.APICall
     """The same failure with Google's own message (when the body is a Google error),
     and the API key scrubbed from message and body."""
     body = config.scrub(exc.response_body) if exc.response_body is not None else None
-    data: Any = exc.data
-    message = config.scrub(Exception.__str__(exc))
     try:
         parsed = json.loads(body or "")
     except ValueError:
         parsed = None
-    inner = parsed.get("error") if isinstance(parsed, dict) else None
-    if isinstance(inner, dict) and isinstance(inner.get("message"), str):
-        message, data = inner["message"], parsed
+    status = exc.status_code or 0
+    message, data = config.scrub(failure_message(parsed, status)), google_error_data(parsed)
     return errors.APICallError(
         message,
         url=exc.url,

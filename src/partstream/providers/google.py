@@ -9,7 +9,8 @@
 * ``model.resume(cursor)`` continues a background stream from its
   :class:`InteractionCursor`, in any process.
 
-Every request carries ``Api-Revision: 2026-05-20`` and the key as ``x-goog-api-key``.
+Every request carries the key as ``x-goog-api-key``; ``Api-Revision`` only when
+``create_google(api_revision=...)`` pins one (the AI SDK sends none).
 """
 
 from ._google import GenerateResult as GenerateResult
