@@ -257,7 +257,7 @@ async def test_an_error_event_ends_the_stream_without_cancel() -> None:
             async with model_for(server).stream(PROMPT, provider_options=BACKGROUND) as stream:
                 got = await drain(stream)
     assert [p for p in got if p["type"] == "error"] == [
-        {"type": "error", "error": {"message": "agent crashed"}}
+        {"type": "error", "error": {"message": "agent crashed", "type": "error", "data": error}}
     ]
     assert got[-1]["finishReason"] == {"unified": "error", "raw": "failed"}
     # Every start part has its end, even though the step never stopped.

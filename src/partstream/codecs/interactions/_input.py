@@ -41,6 +41,7 @@ from ._media import (
     resolve_full_media_type,
     top_level_media_type,
 )
+from ._processing import processing_step, video_processing
 
 __all__ = ["ConvertedInput", "convert_to_interactions_input", "normalize_prompt"]
 
@@ -252,6 +253,8 @@ def _file_block(
         if media_resolution is not None and kind in ("image", "video")
         else {}
     )
+    # How Gemini processes a video (AI SDK 4.0.63): agentic or static, with clipping.
+    processing = video_processing(part.get("providerOptions"), warnings) if kind == "video" else {}
     if data["type"] == "data":
         inline = _bytes_or_str(data["data"])
         return {
@@ -259,10 +262,11 @@ def _file_block(
             "data": encode_base64(inline),
             "mime_type": resolve_full_media_type(media_type, inline),
             **resolution,
+            **processing,
         }
     uri = data["url"] if data["type"] == "url" else _resolve_reference(data["reference"])
     mime = {"mime_type": media_type} if is_full_media_type(media_type) else {}
-    return {"type": kind, "uri": uri, **mime, **resolution}
+    return {"type": kind, "uri": uri, **mime, **resolution, **processing}
 
 
 def _tool_result_image(
@@ -435,6 +439,21 @@ def _assistant_steps(
             if signature is not None:
                 step["signature"] = signature
             steps.append(step)
+        elif kind == "custom":
+            # A processing step sent back (AI SDK 4.0.63); other custom parts are dropped.
+            flush()
+            options = part.get("providerOptions")
+            google = options.get("google") if isinstance(options, Mapping) else None
+            processing = processing_step(str(part.get("kind")), google)
+            if processing is None:
+                warnings.append(
+                    parts.OtherWarning(
+                        message=f"{_PREFIX}unsupported or invalid custom assistant content part "
+                        f'"{part.get("kind")}"; part dropped.'
+                    )
+                )
+            else:
+                steps.append(processing)
         else:
             warnings.append(
                 parts.OtherWarning(

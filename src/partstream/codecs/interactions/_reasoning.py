@@ -15,6 +15,7 @@ above for Gemini 4 Hydrogen; other models (Gemini 2.5, agents, custom ids) have 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Final
 
 from partstream import parts
@@ -104,17 +105,20 @@ def check_reasoning(reasoning: object) -> str | None:
 def map_reasoning_to_thinking_level(
     reasoning: str | None,
     *,
-    model_id: str,
+    levels: Sequence[str],
     thinking_level: str | None,
     warnings: list[parts.Warning],
 ) -> str | None:
-    """The ``thinking_level`` to send (``None``: none), warnings appended as the reference's."""
+    """The ``thinking_level`` to send (``None``: none), warnings appended as the reference's.
+
+    ``levels`` are the model's (:func:`thinking_levels`); an explicit
+    ``thinking_level`` (the provider option) is returned unchanged.
+    """
     if thinking_level is not None:
         return thinking_level
     if not is_custom_reasoning(reasoning):
         return None
     assert reasoning is not None
-    levels = thinking_levels(model_id)
     index = _LEVELS.index(reasoning) if reasoning in _LEVELS else -1
     # The level itself, then the lower ones nearest first, then the higher ones.
     candidates = (reasoning, *reversed(_LEVELS[: max(index, 0)]), *_LEVELS[index + 1 :])

@@ -21,7 +21,12 @@ from partstream.errors import InvalidArgumentError
 from ._input import Prompt, convert_to_interactions_input
 from ._jsjson import check_json
 from ._options import InteractionsProviderOptions, parse_interactions_provider_options
-from ._reasoning import check_reasoning, is_custom_reasoning, map_reasoning_to_thinking_level
+from ._reasoning import (
+    check_reasoning,
+    is_custom_reasoning,
+    map_reasoning_to_thinking_level,
+    thinking_levels,
+)
 from ._tools import prepare_interactions_tools
 
 __all__ = ["InteractionsTarget", "PreparedRequest", "prepare_request"]
@@ -353,7 +358,7 @@ def prepare_request(
             max_output_tokens=max_output_tokens,
             thinking_level=map_reasoning_to_thinking_level(
                 reasoning,
-                model_id=target.name,
+                levels=thinking_levels(target.name),
                 thinking_level=options.thinking_level if options else None,
                 warnings=warnings,
             ),

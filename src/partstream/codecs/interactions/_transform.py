@@ -59,6 +59,7 @@ from ...parts import (
     Error,
     File,
     Finish,
+    FinishReason,
     Part,
     Raw,
     ReasoningDelta,
@@ -101,6 +102,7 @@ from ._outputs import (
     interaction_id_of,
     parse_created,
 )
+from ._processing import PROCESSING_STEPS, ProcessingBlock
 from ._sources import annotations_to_sources, builtin_tool_result_to_sources, source_key
 from ._usage import convert_usage
 
@@ -216,6 +218,7 @@ _Block = (
     | _FunctionCall
     | _BuiltinCall
     | _BuiltinResult
+    | ProcessingBlock
     | _Unknown
 )
 
@@ -265,6 +268,7 @@ class InteractionsStreamTransform:
     __slots__ = (
         "_blocks",
         "_body_tier",
+        "_completed_seen",
         "_generate_id",
         "_handlers",
         "_has_function_call",
@@ -294,6 +298,7 @@ class InteractionsStreamTransform:
         self._usage: Any = None
         self._status: str | None = None
         self._has_function_call = False
+        self._completed_seen = False
         self._blocks: dict[int | float, _Block] = {}
         self._source_keys: set[str] = set()
         self._handlers: dict[str, Callable[[dict[str, Any], list[Part]], None]] = {
@@ -467,12 +472,15 @@ class InteractionsStreamTransform:
         for block in self._blocks.values():
             self._close_dangling(block, out)
         self._blocks.clear()
+        # AI SDK 4.0.103: a stream that ended with neither its completion event nor a
+        # final status was cut off: `interrupted`, no raw reason.
+        interrupted = not self._completed_seen and self._status in (None, "in_progress")
         out.append(
             Finish(
                 usage=convert_usage(self._usage),
-                finish_reason=finish_reason(
-                    self._status, has_function_call=self._has_function_call
-                ),
+                finish_reason=FinishReason(unified="interrupted")
+                if interrupted
+                else finish_reason(self._status, has_function_call=self._has_function_call),
                 provider_metadata=finish_metadata(
                     interaction_id=self._interaction_id,
                     service_tier=self._body_tier
@@ -560,6 +568,7 @@ class InteractionsStreamTransform:
             self._status = "in_progress"
 
     def _completed(self, event: dict[str, Any], out: list[Part]) -> None:
+        self._completed_seen = True
         interaction = event.get("interaction")
         if type(interaction) is not dict:
             return
@@ -579,11 +588,20 @@ class InteractionsStreamTransform:
             self._body_tier = tier
 
     def _error(self, event: dict[str, Any], out: list[Part]) -> None:
+        # AI SDK 4.0.52: the error part carries a provider stream error: the message,
+        # the event type, the error's code and the whole event as data.
         self._status = "failed"
         error = event.get("error")
-        out.append(
-            Error(error=error if error is not None else {"message": "Unknown interaction error"})
-        )
+        error = error if type(error) is dict else _EMPTY
+        message = error.get("message")
+        provider_error: dict[str, Any] = {
+            "message": message if message is not None else "Unknown interaction error",
+            "type": event.get("event_type"),
+        }
+        if error.get("code") is not None:
+            provider_error["code"] = error["code"]
+        provider_error["data"] = event
+        out.append(Error(error=provider_error))
 
     # -- steps ---------------------------------------------------------------------------
 
@@ -678,6 +696,8 @@ class InteractionsStreamTransform:
                 builtin_tool_name(step_type, step.get("name")),
                 arguments if arguments is not None else {},
             )
+        elif type(step_type) is str and step_type in PROCESSING_STEPS:
+            block = ProcessingBlock.start(block_id, step_type, step, self._interaction_id)
         elif type(step_type) is str and step_type in BUILTIN_TOOL_RESULT_TYPES:
             block = _BuiltinResult(
                 block_id,
@@ -803,6 +823,8 @@ class InteractionsStreamTransform:
                 name = _str(delta.get("name"))
                 if name is not None and block.block_type == "mcp_server_tool_call":
                     block.tool_name = name
+        elif type(block) is ProcessingBlock:
+            block.delta(delta)
         elif type(block) is _BuiltinResult and dtype == block.block_type:
             call_id = _str(delta.get("call_id"))
             if call_id:
@@ -867,6 +889,8 @@ class InteractionsStreamTransform:
                         provider_executed=True,
                     )
                 )
+        elif type(block) is ProcessingBlock:
+            out.append(block.part())
         elif type(block) is _BuiltinResult:
             out.append(
                 ToolResult(
@@ -904,6 +928,7 @@ class InteractionsStreamTransform:
             "status": self._status,
             "usage": copy.deepcopy(self._usage),
             "has_function_call": self._has_function_call,
+            "completed": self._completed_seen,
             "blocks": [[index, _block_state(block)] for index, block in self._blocks.items()],
             "source_keys": sorted(self._source_keys),
         }
@@ -945,6 +970,8 @@ class InteractionsStreamTransform:
         transform._status = _state_str(state, "status")
         transform._usage = copy.deepcopy(state.get("usage"))
         transform._has_function_call = _state_bool(state, "has_function_call")
+        # Absent from snapshots taken before interrupted streams were told apart.
+        transform._completed_seen = _state_bool({"completed": False, **state}, "completed")
         blocks = state.get("blocks")
         if not isinstance(blocks, list):
             raise _bad_state("blocks must be a list")
@@ -1040,6 +1067,8 @@ def _block_state(block: _Block) -> dict[str, Any]:
             "tool_name": block.tool_name,
             "result": copy.deepcopy(block.result),
         }
+    if type(block) is ProcessingBlock:
+        return block.state()
     return {"kind": "unknown", "id": block.id}
 
 
@@ -1089,4 +1118,9 @@ def _block_from_state(data: Any) -> _Block:
         )
     if kind == "unknown":
         return _Unknown(block_id)
+    if kind == "processing":
+        processing = ProcessingBlock.from_state(data)
+        if processing is None:
+            raise _bad_state("a processing block needs a step_type and string ids")
+        return processing
     raise _bad_state(f"unknown block kind {kind!r}")
