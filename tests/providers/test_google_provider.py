@@ -287,3 +287,15 @@ async def test_stream_exposes_request_and_response_headers() -> None:
     [request] = server.requests
     assert "accept" not in request.headers or request.headers["accept"] == "*/*"
     assert "cache-control" not in request.headers
+
+
+def test_path_segments_are_encoded_like_encode_uri_component() -> None:
+    # The reference builds follow-up URLs with encodeURIComponent(interactionId).
+    from partstream.providers._google_http import ApiConfig
+
+    config = ApiConfig(
+        base_url="http://127.0.0.1/v1beta", api_key=None, headers={}, http_client=None
+    )
+    assert config.url("interactions", "v1_a/b c!*'()~é", "cancel") == (
+        "http://127.0.0.1/v1beta/interactions/v1_a%2Fb%20c!*'()~%C3%A9/cancel"
+    )

@@ -15,7 +15,11 @@ always give the same events (only the interaction id and timestamps vary).
   ``google_search_call`` and a ``google_search_result`` step (the order the real
   API uses);
 - with a JSON ``response_format``, a JSON text synthesized from its schema;
+- with a video input whose ``processing`` is ``"agentic"``, a ``processing_call``
+  and a ``processing_result`` step before the answer (Gemini exploring the video);
 - usage counted in words.
+
+``labels`` (request metadata) must be a record of strings; it changes nothing.
 """
 
 from __future__ import annotations
@@ -72,6 +76,7 @@ class TurnInput:
     text: str
     function_results: tuple[tuple[str, str, Any], ...]  # (call_id, name, result)
     echo_steps: tuple[dict[str, Any], ...]  # the user_input steps, for GET's timeline
+    agentic_video: bool = False  # a video block of the latest turn asks for agentic processing
 
 
 @attrs.frozen
@@ -131,6 +136,7 @@ def parse_turn(value: Any) -> TurnInput:
         raise RequestError(400, "input must be a non-empty string or a non-empty list of steps")
     last_texts: list[str] = []
     last_results: list[tuple[str, str, Any]] = []
+    last_agentic = False
     echo: list[dict[str, Any]] = []
     loose_blocks: list[dict[str, Any]] = []
     for step in value:
@@ -143,6 +149,7 @@ def parse_turn(value: Any) -> TurnInput:
                 raise RequestError(400, "input: user_input.content must be a list")
             texts: list[str] = []
             results: list[tuple[str, str, Any]] = []
+            agentic = False
             for block in content:
                 if not isinstance(block, dict):
                     raise RequestError(400, "input: content blocks must be objects")
@@ -155,19 +162,38 @@ def parse_turn(value: Any) -> TurnInput:
                 text = _block_text(block)
                 if text is not None:
                     texts.append(text)
-            last_texts, last_results = texts, results
+                agentic = agentic or _agentic_video(block)
+            last_texts, last_results, last_agentic = texts, results, agentic
             echo.append(copy.deepcopy(step))
         elif kind in ("text", "image", "audio", "video", "document"):
             # A bare content list (no step wrapper) is one user turn.
             text = _block_text(step)
             loose_blocks.append(copy.deepcopy(step))
             last_texts, last_results = ([*last_texts, text] if text else last_texts), []
+            last_agentic = last_agentic or _agentic_video(step)
     if loose_blocks:
         echo.append({"type": "user_input", "content": loose_blocks})
     text = " ".join(t for t in last_texts if t)
     if not text and not last_results:
         raise RequestError(400, "input: the latest user turn has no text or function result")
-    return TurnInput(text=text, function_results=tuple(last_results), echo_steps=tuple(echo))
+    return TurnInput(
+        text=text,
+        function_results=tuple(last_results),
+        echo_steps=tuple(echo),
+        agentic_video=last_agentic,
+    )
+
+
+def _agentic_video(block: Mapping[str, Any]) -> bool:
+    return block.get("type") == "video" and block.get("processing") == "agentic"
+
+
+def _check_labels(labels: Any) -> None:
+    if labels is not None and (
+        not isinstance(labels, dict)
+        or not all(isinstance(k, str) and isinstance(v, str) for k, v in labels.items())
+    ):
+        raise RequestError(400, "'labels' must be an object of string values")
 
 
 def synthesize_value(schema: Any, hint: str, depth: int = 0) -> Any:
@@ -327,6 +353,7 @@ def build_events(
 
     ``owner`` is ``{"model": ...}`` or ``{"agent": ...}``.
     """
+    _check_labels(body.get("labels"))
     turn = parse_turn(body.get("input"))
     answer = answer_for(body, turn, interaction_id)
     config = body.get("generation_config") or {}
@@ -361,13 +388,35 @@ def build_events(
     delta(0, {"signature": answer.signature, "type": "thought_signature"})
     stop(0)
 
+    first = 1  # the step index of the answer
+    if turn.agentic_video:
+        processing_id = _short_id(interaction_id, "processing")
+        signature = base64.b64encode(_digest("processing", turn.text)[:12]).decode()
+        events.append(
+            {
+                "index": 1,
+                "step": {"id": processing_id, "signature": signature, "type": "processing_call"},
+                "event_type": "step.start",
+            }
+        )
+        stop(1)
+        events.append(
+            {
+                "index": 2,
+                "step": {"call_id": processing_id, "type": "processing_result"},
+                "event_type": "step.start",
+            }
+        )
+        stop(2)
+        first = 3
+
     text = ""
     status = "completed"
     if answer.function_call is not None:
         call_id, name, arguments = answer.function_call
         events.append(
             {
-                "index": 1,
+                "index": first,
                 "step": {
                     "id": call_id,
                     "signature": "",
@@ -378,45 +427,47 @@ def build_events(
                 "event_type": "step.start",
             }
         )
-        delta(1, {"arguments": json.dumps(arguments), "type": "arguments_delta"})
-        stop(1)
+        delta(first, {"arguments": json.dumps(arguments), "type": "arguments_delta"})
+        stop(first)
         status = "requires_action"
     else:
         assert answer.text is not None
         pieces = split_text(answer.text, script)
         text = "".join(pieces)
-        events.append({"index": 1, "step": {"type": "model_output"}, "event_type": "step.start"})
+        events.append(
+            {"index": first, "step": {"type": "model_output"}, "event_type": "step.start"}
+        )
         for piece in pieces:
-            delta(1, {"text": piece, "type": "text"})
+            delta(first, {"text": piece, "type": "text"})
         if answer.search_query is not None:
             delta(
-                1,
+                first,
                 {
                     "annotations": _citations(text, answer.search_query),
                     "type": "text_annotation_delta",
                 },
             )
-        stop(1)
+        stop(first)
         if answer.search_query is not None:
             search_id = _short_id(interaction_id, "search")
             events.append(
                 {
-                    "index": 2,
+                    "index": first + 1,
                     "step": {"id": search_id, "signature": "", "type": "google_search_call"},
                     "event_type": "step.start",
                 }
             )
             delta(
-                2,
+                first + 1,
                 {
                     "type": "google_search_call",
                     "arguments": {"queries": [answer.search_query]},
                 },
             )
-            stop(2)
+            stop(first + 1)
             events.append(
                 {
-                    "index": 3,
+                    "index": first + 2,
                     "step": {"call_id": search_id, "signature": "", "type": "google_search_result"},
                     "event_type": "step.start",
                 }
@@ -425,8 +476,8 @@ def build_events(
                 {"url": c["url"], "title": c["title"]}
                 for c in _citations(text, answer.search_query)
             ]
-            delta(3, {"type": "google_search_result", "result": results, "is_error": False})
-            stop(3)
+            delta(first + 2, {"type": "google_search_result", "result": results, "is_error": False})
+            stop(first + 2)
 
     usage = usage_for(turn, answer, text, answer.search_query is not None)
     events.append(

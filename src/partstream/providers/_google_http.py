@@ -222,8 +222,9 @@ class ApiConfig:
         return {name: value for name, value in merged.items() if value is not None}
 
     def url(self, *segments: str) -> str:
-        """``{base_url}/segment/...``, each segment percent-encoded."""
-        return "/".join([self.base_url, *(quote(s, safe="") for s in segments)])
+        """``{base_url}/segment/...``, each segment percent-encoded as the reference's
+        ``encodeURIComponent`` does (which leaves ``!~*'()`` as they are)."""
+        return "/".join([self.base_url, *(quote(s, safe="!~*'()") for s in segments)])
 
     def scrub(self, text: str) -> str:
         """``text`` with the API key (if it appears) replaced by ``***``."""
