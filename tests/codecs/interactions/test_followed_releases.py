@@ -386,3 +386,22 @@ def test_custom_parts_sent_back_become_processing_steps() -> None:
         'google.interactions: unsupported or invalid custom assistant content part "acme.other"; '
         "part dropped."
     ]
+
+
+# --- deliberate: both completion event names (docs/deviations.md, completion-event-names) ---
+
+
+@pytest.mark.parametrize("event_type", ["interaction.completed", "interaction.complete"])
+def test_the_earlier_completion_event_name_is_accepted(event_type: str) -> None:
+    usage = {"total_input_tokens": 2, "total_output_tokens": 3}
+    t = InteractionsStreamTransform()
+    t.start()
+    t.feed(
+        {
+            "event_type": event_type,
+            "interaction": {"id": IID, "status": "completed", "usage": usage},
+        }
+    )
+    [finish] = t.finish()
+    assert finish.to_dict()["finishReason"] == {"unified": "stop", "raw": "completed"}
+    assert finish.to_dict()["usage"]["outputTokens"]["total"] == 3
