@@ -133,8 +133,19 @@ async function runMint(config, c) {
 // send session-update (the session config through buildSessionConfig) on open,
 // then the case's client events through serializeClientEvent; read server events
 // through parseServerEvent until the case's last event type, then close with 1000.
+// The server-side connection: getServerWebSocketConfig() gives the URL and the
+// headers that carry the long-lived credential; no subprotocol, nothing minted.
+async function serverConnection(model) {
+  const { url, headers } = await model.getServerWebSocketConfig();
+  return { wsConfig: { url }, open: () => new WebSocket(url, { headers }) };
+}
+
 async function runRealtime(config, c) {
   const model = gatewayModel(config, c);
+  if (c.server) {
+    const { wsConfig, open } = await serverConnection(model);
+    return session(model, c, { wsConfig: toJSON(wsConfig), events: [] }, open);
+  }
   let secret;
   try {
     // A case may bring its own token: then nothing is minted.
@@ -148,9 +159,13 @@ async function runRealtime(config, c) {
   const wsConfig = model.getWebSocketConfig({ token: secret.token, url: secret.url });
   const out = { wsConfig: toJSON(wsConfig), events: [] };
   if (c.token == null) out.secret = toJSON(secret);
+  return session(model, c, out, () => new WebSocket(wsConfig.url, wsConfig.protocols));
+}
+
+async function session(model, c, out, open) {
   let ws;
   try {
-    ws = new WebSocket(wsConfig.url, wsConfig.protocols);
+    ws = open();
   } catch (error) {
     // The constructor checks the subprotocols (a browser WebSocket does too).
     return { error: { phase: 'open', error: serializeError(error) } };

@@ -24,7 +24,7 @@ from tests.reference.node import run_driver
 
 from partstream import errors
 from partstream.emulator import Emulator, EmulatorApp, RecordedRequest, run_emulator
-from partstream.providers.gateway import create_gateway
+from partstream.providers.gateway import GatewayRealtimeSession, create_gateway
 from partstream.providers.google import PollingPolicy, create_google
 from partstream.transports.sse import ResumePolicy
 
@@ -246,6 +246,11 @@ async def _run_gateway(case: Case, emulator: Emulator) -> dict[str, Any]:
     assert case.model_id is not None
     model = gateway.realtime(case.model_id)
     out: dict[str, Any] = {}
+    if case.server:
+        # The long-lived credential: connect() resolves it itself.
+        async with model.connect(session_config=case.session_config) as session:
+            turn = await _turn(case, session)
+        return {"wsConfig": {"url": model.url}, **turn, "close": {"code": session.close_code}}
     if case.token is not None:
         token, url = case.token, model.url
     else:
@@ -262,16 +267,20 @@ async def _run_gateway(case: Case, emulator: Emulator) -> dict[str, Any]:
     except errors.PartstreamError as exc:
         return {"error": {"phase": "open", "error": serialize_error(exc)}}
     out["wsConfig"] = {"url": config.url, "protocols": list(config.protocols)}
-    out["events"] = []
     async with model.connect(session_config=case.session_config, token=token, url=url) as session:
-        out["protocol"] = session.subprotocol
-        for client_event in case.events:
-            await session.send(client_event)
-        async for event in session:
-            out["events"].append(event.to_dict())
-            if event.type == case.until:
-                break
-    out["close"] = {"code": session.close_code}
+        turn = await _turn(case, session)
+    return {**out, **turn, "close": {"code": session.close_code}}
+
+
+async def _turn(case: Case, session: GatewayRealtimeSession) -> dict[str, Any]:
+    """The case's client events, then the server events up to ``case.until``."""
+    out: dict[str, Any] = {"protocol": session.subprotocol, "events": []}
+    for client_event in case.events:
+        await session.send(client_event)
+    async for event in session:
+        out["events"].append(event.to_dict())
+        if event.type == case.until:
+            break
     return out
 
 

@@ -47,6 +47,7 @@ class Case:
     api_key: str | None = None
     expires_after_seconds: int | None = None
     token: str | None = None  # a token of the case's own (nothing is minted)
+    server: bool = False  # connect with the long-lived credential (nothing is minted)
     session_config: dict[str, Any] | None = None
     events: list[dict[str, Any]] = attrs.field(factory=list)
     until: str | None = None
@@ -76,6 +77,7 @@ class Case:
             ("apiKey", self.api_key),
             ("expiresAfterSeconds", self.expires_after_seconds),
             ("token", self.token),
+            ("server", self.server or None),
             ("sessionConfig", self.session_config),
             ("until", self.until),
         ):
@@ -477,6 +479,20 @@ def _gateway_cases() -> list[Case]:
             model_id="openai/gpt-realtime-text-turn",
             team_id_or_slug="my-team",
             expires_after_seconds=60,
+            session_config=_GATEWAY_SESSION,
+            events=[
+                {"type": "conversation-item-create", "item": _text_item("Say hi.")},
+                {"type": "response-create"},
+            ],
+            until="response-done",
+        ),
+        Case(
+            name="realtime-server-credential",
+            kind="realtime",
+            covers="connect with the long-lived credential (server side), a text turn",
+            model_id="openai/gpt-realtime-server",
+            team_id_or_slug="my-team",
+            server=True,
             session_config=_GATEWAY_SESSION,
             events=[
                 {"type": "conversation-item-create", "item": _text_item("Say hi.")},

@@ -42,6 +42,11 @@ from tests.reference.differential import (
 from tests.reference.matrix import CASE_HEADER, CASES, CASES_BY_NAME
 from tests.reference.node import require_node
 
+from partstream.codecs.gateway import (
+    GATEWAY_AUTH_SUBPROTOCOL_PREFIX,
+    GATEWAY_REALTIME_SUBPROTOCOL,
+    get_gateway_realtime_protocols,
+)
 from partstream.emulator import run_emulator
 
 ROOT: Final = Path(__file__).resolve().parents[2]
@@ -168,6 +173,61 @@ def check_handshake_headers(theirs: Doc, ours: Doc) -> None:
     assert_same(theirs, {**ours, "requests": requests})
 
 
+_HANDSHAKE_AUTH: Final = frozenset(
+    {
+        "authorization",
+        "ai-gateway-auth-method",
+        "ai-gateway-protocol-version",
+        "x-vercel-ai-gateway-team",
+        "sec-websocket-protocol",
+    }
+)
+
+
+def check_server_credential_subprotocol(theirs: Doc, ours: Doc) -> None:
+    # The same credential and team, carried in subprotocols instead of headers;
+    # partstream's custom headers ride along (handshake-headers); all else the same.
+    def handshake(doc: Doc) -> dict[str, str]:
+        [request] = [r for r in doc["requests"] if r["path"].endswith("/realtime-model")]
+        headers: dict[str, str] = request["headers"]
+        return headers
+
+    reference, mine = handshake(theirs), handshake(ours)
+    credential = reference["authorization"].removeprefix("Bearer ")
+    assert "sec-websocket-protocol" not in reference
+    assert reference["ai-gateway-auth-method"] == "api-key"
+    team = get_gateway_realtime_protocols("t", reference["x-vercel-ai-gateway-team"])[2]
+    assert mine["sec-websocket-protocol"].split(",") == [
+        GATEWAY_REALTIME_SUBPROTOCOL,
+        GATEWAY_AUTH_SUBPROTOCOL_PREFIX + credential,
+        team,
+    ]
+    assert "authorization" not in mine
+    assert (theirs["outcome"]["protocol"], ours["outcome"]["protocol"]) == (
+        "",
+        GATEWAY_REALTIME_SUBPROTOCOL,
+    )
+
+    def without_auth(doc: Doc) -> Doc:
+        case = CASES_BY_NAME["realtime-server-credential"]
+        custom = {name.lower() for name in case.headers}
+        requests = [
+            {
+                **r,
+                "headers": {
+                    k: v for k, v in r["headers"].items() if k not in _HANDSHAKE_AUTH | custom
+                },
+            }
+            if r["path"].endswith("/realtime-model")
+            else r
+            for r in doc["requests"]
+        ]
+        outcome = {k: v for k, v in doc["outcome"].items() if k != "protocol"}
+        return {"outcome": outcome, "requests": requests}
+
+    assert_same(without_auth(theirs), without_auth(ours))
+
+
 @attrs.frozen
 class Deviation:
     id: str  # the row of docs/deviations.md
@@ -184,6 +244,9 @@ DELIBERATE: Final[dict[str, Deviation]] = {
     "malformed-event-stream": Deviation("json-parse-messages", check_json_parse_messages),
     "mint-refused": Deviation("python-argument-names", check_python_argument_names),
     "realtime-text-turn": Deviation("handshake-headers", check_handshake_headers),
+    "realtime-server-credential": Deviation(
+        "server-credential-subprotocol", check_server_credential_subprotocol
+    ),
 }
 
 
