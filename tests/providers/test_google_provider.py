@@ -299,3 +299,13 @@ def test_path_segments_are_encoded_like_encode_uri_component() -> None:
     assert config.url("interactions", "v1_a/b c!*'()~é", "cancel") == (
         "http://127.0.0.1/v1beta/interactions/v1_a%2Fb%20c!*'()~%C3%A9/cancel"
     )
+
+
+def test_the_provider_name_setting() -> None:
+    # The AI SDK's `name` setting: the model's provider is `<name>.interactions`.
+    default = create_google(api_key=API_KEY).interactions("gemini-2.5-flash")
+    assert default.provider == "google.generative-ai.interactions"
+    named = create_google(api_key=API_KEY, name="my-google").interactions("gemini-2.5-flash")
+    assert named.provider == "my-google.interactions"
+    with pytest.raises(errors.InvalidArgumentError, match="name"):
+        create_google(api_key=API_KEY, name="")

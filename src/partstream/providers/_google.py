@@ -163,7 +163,8 @@ class InteractionsModel:
 
     @property
     def provider(self) -> str:
-        return "google.generative-ai.interactions"
+        """``<provider name>.interactions`` (``google.generative-ai.interactions`` by default)."""
+        return f"{self._config.name}.interactions"
 
     def __repr__(self) -> str:
         what = f"agent={self.agent!r}" if self.agent is not None else f"{self.model_id!r}"
@@ -391,6 +392,7 @@ def create_google(
     max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
     cancel_timeout: float = DEFAULT_CANCEL_TIMEOUT,
     api_revision: str | None = None,
+    name: str = "google.generative-ai",
 ) -> GoogleProvider:
     """Create a Google provider.
 
@@ -403,7 +405,8 @@ def create_google(
     calls until the block ends. ``generate_id`` makes ids where the API gives none.
     ``api_revision`` pins the Interactions API revision (sent as ``Api-Revision`` on
     every request, e.g. :data:`API_REVISION`); by default no revision is named and
-    the API serves its current one, as with the AI SDK.
+    the API serves its current one, as with the AI SDK. ``name`` is the provider
+    name the models report (``model.provider`` is ``<name>.interactions``).
     """
     if max_response_size < 1:
         raise errors.InvalidArgumentError(
@@ -422,6 +425,9 @@ def create_google(
             f"{API_REVISION!r}",
             argument="api_revision",
         )
+    given_name: object = name
+    if not isinstance(given_name, str) or not given_name:
+        raise errors.InvalidArgumentError("name must be a non-empty string", argument="name")
     base = (base_url or DEFAULT_BASE_URL).rstrip("/")
     config = ApiConfig(
         base_url=base,
@@ -431,5 +437,6 @@ def create_google(
         max_response_size=max_response_size,
         cancel_timeout=cancel_timeout,
         api_revision=api_revision,
+        name=name,
     )
     return GoogleProvider(config, generate_id or codec.default_generate_id)

@@ -185,6 +185,8 @@ class ApiConfig:
     max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE
     cancel_timeout: float = DEFAULT_CANCEL_TIMEOUT
     api_revision: str | None = None
+    #: The provider name (the AI SDK's ``name`` setting); models report ``<name>.interactions``.
+    name: str = "google.generative-ai"
     shared: SharedClient = attrs.field(factory=SharedClient, eq=False)
 
     def __repr__(self) -> str:
