@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from typing import Any, Final, Literal
 
 import attrs
+from tests.call_options import BODY_OPTION_NAMES
 
 from partstream.emulator import FAULT_HEADER, SCRIPT_HEADER
 
@@ -90,20 +91,8 @@ class Case:
 
 # AI SDK call option -> partstream keyword (the rest of the options are the same JSON).
 _OPTION_NAMES: Final = {
-    "maxOutputTokens": "max_output_tokens",
-    "temperature": "temperature",
-    "topP": "top_p",
-    "topK": "top_k",
-    "presencePenalty": "presence_penalty",
-    "frequencyPenalty": "frequency_penalty",
-    "stopSequences": "stop_sequences",
-    "seed": "seed",
-    "tools": "tools",
-    "toolChoice": "tool_choice",
-    "responseFormat": "response_format",
-    "providerOptions": "provider_options",
+    **BODY_OPTION_NAMES,
     "includeRawChunks": "include_raw_chunks",
-    "reasoning": "reasoning",
     "headers": "headers",
 }
 
@@ -219,6 +208,10 @@ _BACKGROUND: Final = {"google": {"background": True}}
 _FAST_BACKGROUND: Final = "background-interval=0.01"
 
 
+def _one(name: str, kind: Kind, covers: str, **fields: Any) -> list[Case]:
+    return [Case(name=name, kind=kind, covers=covers, **fields)]
+
+
 def _both(name: str, covers: str, **fields: Any) -> list[Case]:
     return [
         Case(name=f"{name}-{kind}", kind=kind, covers=covers, **fields)
@@ -286,13 +279,11 @@ def _google_cases() -> list[Case]:
         model="gemini-3-flash-preview",
         options={"prompt": _user("Say hi."), "reasoning": "xhigh"},
     )
-    cases.append(
-        Case(
-            name="reasoning-unsupported-generate",
-            kind="generate",
-            covers="top-level reasoning on a model without thinking levels (a warning)",
-            options={"prompt": _user("Say hi."), "reasoning": "high"},
-        )
+    cases += _one(
+        "reasoning-unsupported-generate",
+        "generate",
+        "top-level reasoning on a model without thinking levels (a warning)",
+        options={"prompt": _user("Say hi."), "reasoning": "high"},
     )
     cases += _both(
         "service-tier-store",
@@ -310,13 +301,11 @@ def _google_cases() -> list[Case]:
             "providerOptions": {"google": {"labels": {"safety_identifier": "user-42"}}},
         },
     )
-    cases.append(
-        Case(
-            name="raw-chunks-stream",
-            kind="stream",
-            covers="includeRawChunks: a raw part before each event's parts",
-            options={"prompt": _user("Say hi."), "includeRawChunks": True},
-        )
+    cases += _one(
+        "raw-chunks-stream",
+        "stream",
+        "includeRawChunks: a raw part before each event's parts",
+        options={"prompt": _user("Say hi."), "includeRawChunks": True},
     )
     cases += _both(
         "agent-background",
@@ -331,104 +320,84 @@ def _google_cases() -> list[Case]:
         script=_FAST_BACKGROUND,
         options={"prompt": _user("Say hi."), "providerOptions": _BACKGROUND},
     )
-    cases.append(
-        Case(
-            name="polling-timeout-generate",
-            kind="generate",
-            covers="polling runs out of time: the timeout error, the run is not cancelled",
-            model=_AGENT,
-            script="background-interval=5",
-            options={
-                "prompt": _user("Research otters."),
-                "providerOptions": {"google": {"background": True, "pollingTimeoutMs": 1}},
-            },
-        )
+    cases += _one(
+        "polling-timeout-generate",
+        "generate",
+        "polling runs out of time: the timeout error, the run is not cancelled",
+        model=_AGENT,
+        script="background-interval=5",
+        options={
+            "prompt": _user("Research otters."),
+            "providerOptions": {"google": {"background": True, "pollingTimeoutMs": 1}},
+        },
     )
-    cases.append(
-        Case(
-            name="background-cancel-stream",
-            kind="stream",
-            covers="the consumer stops reading a background stream: the run is cancelled",
-            model=_AGENT,
-            script="background-interval=0.05",
-            cancel_after_parts=3,
-            options={"prompt": _user("Research otters."), "providerOptions": _BACKGROUND},
-        )
+    cases += _one(
+        "background-cancel-stream",
+        "stream",
+        "the consumer stops reading a background stream: the run is cancelled",
+        model=_AGENT,
+        script="background-interval=0.05",
+        cancel_after_parts=3,
+        options={"prompt": _user("Research otters."), "providerOptions": _BACKGROUND},
     )
-    cases.append(
-        Case(
-            name="resume-two-drops-stream",
-            kind="stream",
-            covers="a background stream dropped twice resumes with last_event_id",
-            model=_AGENT,
-            script=_FAST_BACKGROUND,
-            fault="drop-after=6",
-            options={"prompt": _user("Research otters."), "providerOptions": _BACKGROUND},
-        )
-    )
-    cases.append(
-        Case(
-            name="resume-many-drops-stream",
-            kind="stream",
-            covers="a background stream dropped after every 3 events (each attempt progresses)",
+    for name, covers, fault in (
+        (
+            "resume-two-drops-stream",
+            "a background stream dropped twice resumes with last_event_id",
+            "drop-after=6",
+        ),
+        (
+            "resume-many-drops-stream",
+            "a background stream dropped after every 3 events (each attempt progresses)",
+            "drop-after=3",
+        ),
+    ):
+        cases += _one(
+            name,
+            "stream",
+            covers,
             model=_AGENT,
             script=_FAST_BACKGROUND,
-            fault="drop-after=3",
+            fault=fault,
             options={"prompt": _user("Research otters."), "providerOptions": _BACKGROUND},
         )
-    )
     cases += _both(
         "agentic-video",
         "a video input with agentic processing (4.0.63: processing steps as custom parts)",
         options={"prompt": _video_turn("agentic")},
     )
-    cases.append(
-        Case(
-            name="video-processing-static-generate",
-            kind="generate",
-            covers="a video input with a static processing configuration (4.0.81: durations)",
-            options={
-                "prompt": _video_turn(
-                    {"type": "static", "startOffset": 1.5, "endOffset": 10, "fps": 2}
-                )
-            },
-        )
+    cases += _one(
+        "video-processing-static-generate",
+        "generate",
+        "a video input with a static processing configuration (4.0.81: durations)",
+        options={
+            "prompt": _video_turn({"type": "static", "startOffset": 1.5, "endOffset": 10, "fps": 2})
+        },
     )
-    cases.append(
-        Case(
-            name="processing-history-generate",
-            kind="generate",
-            covers="processing custom parts sent back in the prompt become processing steps",
-            options={"prompt": _PROCESSING_HISTORY},
-        )
+    cases += _one(
+        "processing-history-generate",
+        "generate",
+        "processing custom parts sent back in the prompt become processing steps",
+        options={"prompt": _PROCESSING_HISTORY},
     )
-    cases.append(
-        Case(
-            name="error-event-stream",
-            kind="stream",
-            covers="an in-stream error event (4.0.52: a provider stream error part)",
-            fault="error-after=8",
-            options={"prompt": _user("Say hi.")},
-        )
-    )
-    cases.append(
-        Case(
-            name="ended-early-stream",
-            kind="stream",
-            covers="the body ends cleanly mid-answer (4.0.103: finish reason interrupted)",
-            fault="close-code=1000;close-after=8",
-            options={"prompt": _user("Say hi.")},
-        )
-    )
-    cases.append(
-        Case(
-            name="malformed-event-stream",
-            kind="stream",
-            covers="an event that is not JSON: an error part, the stream goes on",
-            fault="malformed-after=4",
-            options={"prompt": _user("Say hi.")},
-        )
-    )
+    for name, covers, fault in (
+        (
+            "error-event-stream",
+            "an in-stream error event (4.0.52: a provider stream error part)",
+            "error-after=8",
+        ),
+        (
+            "ended-early-stream",
+            "the body ends cleanly mid-answer (4.0.103: finish reason interrupted)",
+            "close-code=1000;close-after=8",
+        ),
+        (
+            "malformed-event-stream",
+            "an event that is not JSON: an error part, the stream goes on",
+            "malformed-after=4",
+        ),
+    ):
+        cases += _one(name, "stream", covers, fault=fault, options={"prompt": _user("Say hi.")})
     for status in (429, 503):
         cases += _both(
             f"http-{status}",
@@ -446,6 +415,18 @@ def _google_cases() -> list[Case]:
 
 
 _GATEWAY_SESSION: Final = {"instructions": "Be brief.", "outputModalities": ["text"]}
+#: A realtime text turn: session config, a user text item, a response, until it is done.
+_TEXT_TURN: Final[dict[str, Any]] = {
+    "session_config": _GATEWAY_SESSION,
+    "events": [
+        {
+            "type": "conversation-item-create",
+            "item": {"type": "text-message", "role": "user", "text": "Say hi."},
+        },
+        {"type": "response-create"},
+    ],
+    "until": "response-done",
+}
 
 
 def _gateway_cases() -> list[Case]:
@@ -479,12 +460,7 @@ def _gateway_cases() -> list[Case]:
             model_id="openai/gpt-realtime-text-turn",
             team_id_or_slug="my-team",
             expires_after_seconds=60,
-            session_config=_GATEWAY_SESSION,
-            events=[
-                {"type": "conversation-item-create", "item": _text_item("Say hi.")},
-                {"type": "response-create"},
-            ],
-            until="response-done",
+            **_TEXT_TURN,
         ),
         Case(
             name="realtime-server-credential",
@@ -493,12 +469,7 @@ def _gateway_cases() -> list[Case]:
             model_id="openai/gpt-realtime-server",
             team_id_or_slug="my-team",
             server=True,
-            session_config=_GATEWAY_SESSION,
-            events=[
-                {"type": "conversation-item-create", "item": _text_item("Say hi.")},
-                {"type": "response-create"},
-            ],
-            until="response-done",
+            **_TEXT_TURN,
         ),
         Case(
             name="realtime-invalid-token",
@@ -510,10 +481,6 @@ def _gateway_cases() -> list[Case]:
             until="response-done",
         ),
     ]
-
-
-def _text_item(text: str) -> dict[str, Any]:
-    return {"type": "text-message", "role": "user", "text": text}
 
 
 CASES: Final[tuple[Case, ...]] = (*_google_cases(), *_gateway_cases())

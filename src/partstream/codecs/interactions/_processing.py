@@ -44,6 +44,20 @@ def _str(value: Any) -> str | None:
     return value if type(value) is str else None
 
 
+def _metadata(
+    step: Mapping[str, Any], step_type: str, interaction_id: str | None, fallback_id: str
+) -> dict[str, str]:
+    """``providerMetadata.google`` of a processing step: signature, interaction, step id."""
+    google: dict[str, str] = {}
+    signature = _str(step.get("signature"))
+    if signature is not None:
+        google["signature"] = signature
+    if interaction_id is not None:
+        google["interactionId"] = interaction_id
+    google[PROCESSING_STEPS[step_type]] = _str(step.get(_ID_FIELD[step_type])) or fallback_id
+    return google
+
+
 @final
 class ProcessingBlock:
     """An open processing step of a stream: its part is emitted at ``step.stop``."""
@@ -59,14 +73,7 @@ class ProcessingBlock:
     def start(
         cls, block_id: str, step_type: str, step: Mapping[str, Any], interaction_id: str | None
     ) -> ProcessingBlock:
-        google: dict[str, str] = {}
-        signature = _str(step.get("signature"))
-        if signature is not None:
-            google["signature"] = signature
-        if interaction_id is not None:
-            google["interactionId"] = interaction_id
-        google[PROCESSING_STEPS[step_type]] = _str(step.get(_ID_FIELD[step_type])) or block_id
-        return cls(block_id, step_type, google)
+        return cls(block_id, step_type, _metadata(step, step_type, interaction_id, block_id))
 
     def delta(self, delta: Mapping[str, Any]) -> None:
         """A ``step.delta`` of the same type updates the signature and the id."""
@@ -107,13 +114,8 @@ def processing_content(
 ) -> Custom:
     """A finished processing step of a ``generate`` answer as its ``custom`` content."""
     step_type = str(step.get("type"))
-    google: dict[str, str] = {}
-    signature = _str(step.get("signature"))
-    if signature is not None:
-        google["signature"] = signature
-    if interaction_id is not None:
-        google["interactionId"] = interaction_id
-    google[PROCESSING_STEPS[step_type]] = _str(step.get(_ID_FIELD[step_type])) or generate_id()
+    step_id = _str(step.get(_ID_FIELD[step_type])) or generate_id()
+    google = _metadata(step, step_type, interaction_id, step_id)
     return Custom(kind=f"google.{step_type}", provider_metadata={"google": google})
 
 
