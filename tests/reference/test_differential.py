@@ -261,7 +261,9 @@ def reference() -> ReferenceRun:
 
 def _param(name: str) -> Any:
     if name in PENDING:
-        return pytest.param(name, marks=pytest.mark.xfail(reason=PENDING[name], strict=True))
+        return pytest.param(
+            name, marks=pytest.mark.xfail(reason=PENDING[name], strict=True, raises=AssertionError)
+        )
     return name
 
 
