@@ -469,6 +469,9 @@ def _describe(exc: BaseException) -> str:
     message = str(exc) or type(exc).__name__
     if not isinstance(exc, errors.PartstreamError):
         message = f"{type(exc).__name__}: {message}"
+    elif isinstance(exc, errors.APICallError) and exc.status_code is not None:
+        # The error's message is the server's own; the status is a field of it.
+        message = f"{message} (HTTP {exc.status_code})"
     return " ".join(message.split())
 
 
