@@ -283,7 +283,7 @@ async def _with_endpoint(
         return await body(None, args.api_key)
     _require_server(f"set {key_env} (or pass --base-url), or")
     from .emulator import KnobError, Script, run_emulator
-    from .emulator._knobs import parse_knobs
+    from .emulator._script_and_faults import parse_knobs
 
     # Paced a little so that the answer visibly streams; PARTSTREAM_EMULATOR_SCRIPT
     # (the x-emulator-script knob syntax) changes it.

@@ -36,7 +36,9 @@ from ._interactions import (
     new_interaction_id,
     stream_interaction,
 )
-from ._knobs import (
+from ._model import RequestError, build_events
+from ._realtime import RealtimeSession, reject_websocket
+from ._script_and_faults import (
     FAULT_HEADER,
     FAULT_QUERY,
     SCRIPT_HEADER,
@@ -46,8 +48,6 @@ from ._knobs import (
     Script,
     parse_knobs,
 )
-from ._model import RequestError, build_events
-from ._realtime import RealtimeSession, reject_websocket
 
 __all__ = ["DEFAULT_API_KEY", "DEFAULT_GATEWAY_API_KEY", "EmulatorApp", "RecordedRequest"]
 

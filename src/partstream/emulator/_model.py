@@ -31,7 +31,7 @@ from urllib.parse import quote
 
 import attrs
 
-from ._knobs import Script
+from ._script_and_faults import Script
 
 __all__ = [
     "Answer",

@@ -23,8 +23,8 @@ import anyio
 
 from ..codecs.gateway_server import RealtimeRejection, reject_realtime
 from ._asgi import GATEWAY_ERROR_TYPE, Action, FaultSchedule, Message, Receive, Scope, Send
-from ._knobs import Script
 from ._model import split_text, synthesize_value
+from ._script_and_faults import Script
 
 if TYPE_CHECKING:
     from ._app import EmulatorApp

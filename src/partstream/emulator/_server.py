@@ -14,7 +14,7 @@ import anyio
 import attrs
 
 from ._app import DEFAULT_API_KEY, DEFAULT_GATEWAY_API_KEY, EmulatorApp
-from ._knobs import Faults, Script
+from ._script_and_faults import Faults, Script
 
 __all__ = ["Emulator", "Served", "run_emulator", "serve_asgi"]
 

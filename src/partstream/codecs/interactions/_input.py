@@ -34,7 +34,7 @@ import attrs
 from partstream import parts
 from partstream.errors import InvalidArgumentError, NoSuchProviderReferenceError
 
-from ._jsjson import check_json, js_stringify, secure_json_parse
+from ._javascript_json import check_json, js_stringify, secure_json_parse
 from ._media import (
     encode_base64,
     is_full_media_type,

@@ -92,7 +92,7 @@ from ._api import (
     error_to_json,
 )
 from ._finish import finish_reason
-from ._jsjson import js_number, js_stringify
+from ._javascript_json import js_number, js_stringify
 from ._outputs import (
     builtin_tool_name,
     file_part,
