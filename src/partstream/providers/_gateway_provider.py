@@ -28,12 +28,8 @@ from ..codecs._gateway_auth import (
     gateway_realtime_url,
     get_gateway_realtime_protocols,
 )
-from ..codecs._gateway_events import (
-    ServerEvent,
-    build_session_config,
-    parse_server_event,
-    serialize_client_event,
-)
+from ..codecs._gateway_codec import build_session_config, parse_server_event, serialize_client_event
+from ..codecs._gateway_server_events import ServerEvent
 from ..errors import (
     GatewayResponseError,
     InvalidArgumentError,

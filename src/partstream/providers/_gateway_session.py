@@ -36,24 +36,20 @@ from typing import TYPE_CHECKING, Any, Final, final
 import anyio
 
 from ..codecs._gateway_auth import GATEWAY_REALTIME_SUBPROTOCOL
-from ..codecs._gateway_events import (
+from ..codecs._gateway_client_events import (
     ClientEvent,
     ConversationItemCreate,
-    FunctionCallArgumentsDone,
     FunctionCallOutput,
     InputAudioAppend,
     InputAudioClear,
     InputAudioCommit,
     ResponseCancel,
     ResponseCreate,
-    ResponseDone,
-    ServerEvent,
     SessionUpdate,
     TextMessage,
-    build_session_config,
-    decode_server_message,
-    encode_client_event,
 )
+from ..codecs._gateway_codec import build_session_config, decode_server_message, encode_client_event
+from ..codecs._gateway_server_events import FunctionCallArgumentsDone, ResponseDone, ServerEvent
 from ..errors import (
     ClosedByPeerError,
     ClosedByYouError,
