@@ -7,7 +7,7 @@ from typing import final
 
 import anyio
 
-from ._ws_protocol import Message
+from ._ws_frames import Message
 
 
 @final

@@ -52,9 +52,10 @@ from ..errors import (
 )
 from ..pipeline import DEFAULT_MAX_BATCHES
 from ._ws_batches import _Batches
+from ._ws_frames import CLOSE_NORMAL, Message, State, check_close_code
 from ._ws_handshake import Accepted, ClientHandshake, HeadersLike
 from ._ws_open import _open_transport, _run_handshake
-from ._ws_protocol import CLOSE_NORMAL, ClientProtocol, Message, State, check_close_code
+from ._ws_protocol import ClientProtocol
 from ._ws_reader import _ReaderSide
 from ._ws_url import WebSocketURL, parse_websocket_url
 

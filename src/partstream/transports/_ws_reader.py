@@ -18,7 +18,7 @@ import anyio
 
 from .. import errors
 from ..errors import ConnectionBrokenError, ConnectionClosed, InvalidArgumentError
-from ._ws_protocol import CLOSE_ABNORMAL, CLOSE_INTERNAL_ERROR, State
+from ._ws_frames import CLOSE_ABNORMAL, CLOSE_INTERNAL_ERROR, State
 from ._ws_send import _TRANSPORT_ERRORS, _SendSide
 
 

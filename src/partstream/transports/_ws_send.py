@@ -24,7 +24,8 @@ from ..errors import (
     InvalidArgumentError,
 )
 from ._ws_batches import _Batches
-from ._ws_protocol import CLOSE_ABNORMAL, ClientProtocol, Message, State
+from ._ws_frames import CLOSE_ABNORMAL, Message, State
+from ._ws_protocol import ClientProtocol
 
 _TRANSPORT_ERRORS: Final = (
     anyio.BrokenResourceError,
