@@ -402,7 +402,7 @@ def test_realtime_client_events_only_ever_get_events_back(backend: str, events: 
 
     async def main() -> None:
         session = RealtimeSession(
-            EmulatorApp(),
+            EmulatorApp().next_id,
             receive,
             send,
             model="m",
