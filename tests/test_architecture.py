@@ -343,12 +343,14 @@ _BACKTICKED = re.compile(r"`([^`\s]+)`")
 
 
 def _named_paths(text: str) -> set[str]:
-    """Backticked tokens that are paths: a slash in them, or a file suffix we use."""
+    """Backticked tokens that are paths: ``dir/`` or a file with a suffix we use.
+
+    Not ``text/event-stream`` (a media type) nor ``/v1beta/interactions`` (a route).
+    """
     names = set()
     for token in _BACKTICKED.findall(text):
-        token = token.rstrip(".,:;")
-        if re.fullmatch(r"[\w.*/-]+", token) and (
-            "/" in token or token.endswith((".py", ".md", ".toml", ".json", ".mjs"))
+        if re.fullmatch(r"[\w.*-][\w.*/-]*", token) and (
+            token.endswith(("/", ".py", ".md", ".toml", ".json", ".mjs")) or token == ".ci/run"
         ):
             names.add(token)
     return names
@@ -396,7 +398,10 @@ def test_architecture_md_maps_every_folder() -> None:
 
 
 def test_the_path_finder_reads_backticks() -> None:
-    text = "see `codecs/`, `tests/test_x.py`, `a b`, `partstream.parts` and `_parts_*.py`."
+    text = (
+        "see `codecs/`, `tests/test_x.py`, `a b`, `partstream.parts`, `_parts_*.py`,"
+        " `text/event-stream` and `/v1beta/interactions`."
+    )
     assert _named_paths(text) == {"codecs/", "tests/test_x.py", "_parts_*.py"}
     assert _exists("codecs/")
     assert _exists("_parts_*.py")
