@@ -17,11 +17,7 @@ import attrs
 
 from .errors import InvalidArgumentError
 
-__all__ = [
-    "ProviderMetadata",
-    "format_timestamp",
-    "parse_timestamp",
-]
+# The public names are listed (and re-exported) by partstream.parts.
 
 ProviderMetadata: TypeAlias = dict[str, dict[str, Any]]
 

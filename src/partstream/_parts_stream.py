@@ -22,35 +22,7 @@ from ._parts_values import (
     _warnings,
 )
 
-__all__ = [
-    "Content",
-    "Custom",
-    "DocumentSource",
-    "Error",
-    "File",
-    "Finish",
-    "Part",
-    "Raw",
-    "Reasoning",
-    "ReasoningDelta",
-    "ReasoningEnd",
-    "ReasoningFile",
-    "ReasoningStart",
-    "ResponseMetadata",
-    "Source",
-    "StreamStart",
-    "Text",
-    "TextDelta",
-    "TextEnd",
-    "TextStart",
-    "ToolApprovalRequest",
-    "ToolCall",
-    "ToolInputDelta",
-    "ToolInputEnd",
-    "ToolInputStart",
-    "ToolResult",
-    "UrlSource",
-]
+# The public names are listed (and re-exported) by partstream.parts.
 
 
 # ---------------------------------------------------------------------------------------

@@ -15,21 +15,7 @@ import attrs
 from ._parts_shape import _build, _key, _req, _Shape, parse_timestamp
 from .errors import InvalidArgumentError
 
-__all__ = [
-    "CompatibilityWarning",
-    "DataContent",
-    "DeprecatedWarning",
-    "FileData",
-    "FinishReason",
-    "InputTokens",
-    "OtherWarning",
-    "OutputTokens",
-    "UnsupportedWarning",
-    "UrlContent",
-    "Usage",
-    "Warning",
-    "warning_from_dict",
-]
+# The public names are listed (and re-exported) by partstream.parts.
 
 
 # ---------------------------------------------------------------------------------------

@@ -168,19 +168,7 @@ def from_dict(data: Mapping[str, Any]) -> Part | Content:
 def content_from_dict(data: Mapping[str, Any]) -> Content:
     """Build generate-result content; rejects stream-only part types."""
     part = from_dict(data)
-    if not isinstance(
-        part,
-        Text
-        | Reasoning
-        | Custom
-        | ReasoningFile
-        | File
-        | ToolApprovalRequest
-        | UrlSource
-        | DocumentSource
-        | ToolCall
-        | ToolResult,
-    ):
+    if not isinstance(part, Content):  # the alias is a union of the content classes
         raise InvalidArgumentError(f"{data.get('type')!r} is a stream part, not content")
     return part
 
