@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 
 from partstream.emulator import EmulatorApp, Faults, KnobError, Script
 from partstream.emulator._asgi import FaultSchedule
-from partstream.emulator._knobs import parse_knobs
 from partstream.emulator._model import (
     RequestError,
     build_events,
@@ -23,6 +22,7 @@ from partstream.emulator._model import (
     synthesize_value,
 )
 from partstream.emulator._realtime import RealtimeSession
+from partstream.emulator._script_and_faults import parse_knobs
 
 OWNER = {"model": "gemini-2.5-flash"}
 
@@ -402,7 +402,7 @@ def test_realtime_client_events_only_ever_get_events_back(backend: str, events: 
 
     async def main() -> None:
         session = RealtimeSession(
-            EmulatorApp(),
+            EmulatorApp().next_id,
             receive,
             send,
             model="m",

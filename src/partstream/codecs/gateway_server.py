@@ -1,4 +1,7 @@
-"""Server side of the Gateway realtime contract, for ASGI WebSocket endpoints.
+"""The server side of the Gateway realtime auth contract, for ASGI services.
+
+What ``codecs.gateway`` does for a client (auth subprotocols out), this module
+does for a server (auth subprotocols in, an accept or a 401 out).
 
 A Python service that accepts realtime connections the way the Gateway does
 (an emulator, a relay in front of the Gateway, a test peer) reads the offered

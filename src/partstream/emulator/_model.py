@@ -35,7 +35,7 @@ from urllib.parse import quote
 
 import attrs
 
-from ._knobs import Script
+from ._script_and_faults import Script
 from ._steps import fold_steps
 
 __all__ = [

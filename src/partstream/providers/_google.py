@@ -20,6 +20,7 @@ import httpx
 from .. import errors, parts
 from ..codecs import interactions as codec
 from ..transports.sse import ResumePolicy
+from ._google_cursor import InteractionCursor
 from ._google_http import (
     API_REVISION,
     DEFAULT_BASE_URL,
@@ -30,12 +31,7 @@ from ._google_http import (
     send_json,
 )
 from ._google_poll import PollingPolicy, is_terminal_status, poll_until_terminal
-from ._google_stream import (
-    DEFAULT_RESUME_POLICY,
-    InteractionCursor,
-    InteractionStream,
-    StreamPlan,
-)
+from ._google_stream import DEFAULT_RESUME_POLICY, InteractionStream, StreamPlan
 
 __all__ = [
     "GenerateResult",

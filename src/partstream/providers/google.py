@@ -19,12 +19,12 @@ from ._google import InteractionsModel as InteractionsModel
 from ._google import RequestInfo as RequestInfo
 from ._google import ResponseInfo as ResponseInfo
 from ._google import create_google as create_google
+from ._google_cursor import InteractionCursor as InteractionCursor
 from ._google_http import API_KEY_ENV as API_KEY_ENV
 from ._google_http import API_REVISION as API_REVISION
 from ._google_http import DEFAULT_BASE_URL as DEFAULT_BASE_URL
 from ._google_poll import PollingPolicy as PollingPolicy
 from ._google_stream import DEFAULT_RESUME_POLICY as DEFAULT_RESUME_POLICY
-from ._google_stream import InteractionCursor as InteractionCursor
 from ._google_stream import InteractionStream as InteractionStream
 
 __all__ = [

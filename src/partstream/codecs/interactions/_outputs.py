@@ -43,7 +43,7 @@ from ...parts import (
 )
 from ._api import BUILTIN_TOOL_CALL_TYPES, BUILTIN_TOOL_RESULT_TYPES
 from ._finish import finish_reason
-from ._jsjson import js_stringify
+from ._javascript_json import js_stringify
 from ._processing import PROCESSING_STEPS, processing_content
 from ._sources import annotations_to_sources, builtin_tool_result_to_sources
 from ._url import url_href

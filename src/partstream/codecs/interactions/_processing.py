@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final, final
 
 from ...parts import Custom, OtherWarning, Warning
-from ._jsjson import js_number
+from ._javascript_json import js_number
 
 __all__ = [
     "PROCESSING_STEPS",

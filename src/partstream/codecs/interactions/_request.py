@@ -19,7 +19,7 @@ from partstream import parts
 from partstream.errors import InvalidArgumentError
 
 from ._input import Prompt, convert_to_interactions_input
-from ._jsjson import check_json
+from ._javascript_json import check_json
 from ._options import InteractionsProviderOptions, parse_interactions_provider_options
 from ._reasoning import (
     check_reasoning,

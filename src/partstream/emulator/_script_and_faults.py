@@ -1,4 +1,4 @@
-"""The emulator's knobs: the scripted model (`Script`) and fault injection (`Faults`).
+"""The emulator's scripted model (`Script`) and fault injection (`Faults`): its knobs.
 
 Both are frozen attrs classes. An emulator instance has defaults for each
 (``EmulatorApp.script`` / ``EmulatorApp.faults``, both assignable at run time);
