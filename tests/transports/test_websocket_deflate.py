@@ -70,6 +70,21 @@ def test_offer_checks_its_arguments(kwargs: dict[str, object], argument: str) ->
     assert info.value.argument == argument
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "argument"),
+    [
+        ({"server_max_window_bits": 16}, "server_max_window_bits"),
+        ({"client_max_window_bits": 8}, "client_max_window_bits"),
+        ({"client_no_context_takeover": None}, "client_no_context_takeover"),
+        ({"level": -1}, "level"),
+    ],
+)
+def test_parameters_are_checked_too(kwargs: dict[str, object], argument: str) -> None:
+    with pytest.raises(InvalidArgumentError) as info:
+        DeflateParameters(**kwargs)  # type: ignore[arg-type]
+    assert info.value.argument == argument
+
+
 # -- the negotiation (RFC 7692 section 7.1) ---------------------------------------------------
 
 P = DeflateParameters

@@ -67,8 +67,15 @@ async def _handle(ws: AsyncioConnection | TrioConnection) -> None:
     try:
         if path == "/extensions":
             await ws.send(repr(ws.protocol.extensions))
+        pieces = int(path.partition("/fragments=")[2] or 1)
         while True:
-            await ws.send(await ws.recv())
+            message = await ws.recv()
+            if pieces == 1 or not message:
+                await ws.send(message)
+            else:
+                # A fragmented echo: RSV1 only on the first frame of the message.
+                step = max(1, len(message) // pieces + 1)
+                await ws.send([message[i : i + step] for i in range(0, len(message), step)])
     except ConnectionClosed:
         pass
 
@@ -218,17 +225,23 @@ _message = st.one_of(
 )
 
 
-@given(st.lists(_message, min_size=1, max_size=10), st.sampled_from(list(VARIANTS)))
+@given(
+    st.lists(_message, min_size=1, max_size=10),
+    st.sampled_from(list(VARIANTS)),
+    st.integers(1, 6),
+)
 @settings(
     max_examples=15,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 def test_any_messages_round_trip_through_websockets(
-    asyncio_ports: dict[str, int], messages: list[str | bytes], variant: str
+    asyncio_ports: dict[str, int], messages: list[str | bytes], variant: str, pieces: int
 ) -> None:
+    """Any messages, any server setting, echoed in 1 to 6 fragments: exactly what was sent."""
+
     async def run() -> list[str | bytes]:
-        url = f"ws://127.0.0.1:{asyncio_ports[variant]}/"
+        url = f"ws://127.0.0.1:{asyncio_ports[variant]}/fragments={pieces}"
         async with connect_websocket(url, compression="deflate", ping_interval=None) as ws:
             for message in messages:
                 await ws.send(message)

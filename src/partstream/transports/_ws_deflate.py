@@ -52,6 +52,12 @@ def _check_range(value: int, name: str, low: int, high: int) -> int:
     return value
 
 
+def _check_flags(value: object) -> None:
+    for name in ("server_no_context_takeover", "client_no_context_takeover"):
+        if not isinstance(getattr(value, name), bool):
+            raise InvalidArgumentError(f"{name} must be a bool", argument=name)
+
+
 def _refuse(reason: str, code: int = CLOSE_PROTOCOL_ERROR) -> WebSocketHandshakeError:
     return WebSocketHandshakeError(
         f"the server's permessage-deflate answer is refused: {reason} (closing with {code})",
@@ -74,6 +80,14 @@ class DeflateParameters:
     client_max_window_bits: int = 15
     level: int = 6
     mem_level: int = 5
+
+    def __attrs_post_init__(self) -> None:
+        # Built by negotiate(); checked for those who build one for ClientProtocol.
+        _check_flags(self)
+        _check_range(self.server_max_window_bits, "server_max_window_bits", 8, 15)
+        _check_range(self.client_max_window_bits, "client_max_window_bits", 9, 15)
+        _check_range(self.level, "level", 0, 9)
+        _check_range(self.mem_level, "mem_level", 1, 9)
 
 
 @final
@@ -102,9 +116,7 @@ class DeflateOffer:
     mem_level: int = attrs.field(default=5, kw_only=True)
 
     def __attrs_post_init__(self) -> None:
-        for name in ("server_no_context_takeover", "client_no_context_takeover"):
-            if not isinstance(getattr(self, name), bool):
-                raise InvalidArgumentError(f"{name} must be a bool", argument=name)
+        _check_flags(self)
         _check_bits(self.server_max_window_bits, "server_max_window_bits", 8)
         _check_bits(self.client_max_window_bits, "client_max_window_bits", 9)
         _check_range(self.level, "level", 0, 9)
