@@ -106,11 +106,12 @@ def _instructions(url: str, messages: int, client: str, backend: str) -> int:
     return int(match.group(1))
 
 
-def measure(rows: list[str], backend: str) -> dict[str, Any]:
+def measure(rows: list[str], backend: str, scale: float = 1.0) -> dict[str, Any]:
     figures: dict[str, Any] = {"backend": backend, "rows": {}}
     with ServerProcess() as server:
         for name in rows:
             query, client, long_run = ROWS[name]
+            long_run = int(long_run * scale)
             short_run = long_run // 10
             counts = {}
             for n in (short_run, long_run):
@@ -134,8 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.callgrind_websocket")
     parser.add_argument("--backend", choices=["asyncio", "trio"], default="asyncio")
     parser.add_argument("--rows", default="150,32768", help=f"comma-separated, of {list(ROWS)}")
+    parser.add_argument("--scale", type=float, default=1.0, help="more messages, less noise")
     parsed = parser.parse_args(args)
-    print(json.dumps(measure(parsed.rows.split(","), parsed.backend), indent=2))
+    print(json.dumps(measure(parsed.rows.split(","), parsed.backend, parsed.scale), indent=2))
     return 0
 
 
