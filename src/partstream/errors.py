@@ -10,13 +10,22 @@ socket errors) are translated where they cross into partstream and kept as
     ├── InvalidArgumentError            a call was made with a bad argument (a ValueError too)
     │   ├── NoSuchProviderReferenceError   no file reference for this provider
     │   └── UnsupportedFunctionalityError  the provider cannot express this input
+    ├── MissingDependencyError          an optional dependency is not installed (an ImportError too)
     ├── LimitExceededError              a configured bound was hit; names the limit and its option
+    │   └── LogTrimmedError                a reader's offset fell off a capped resumable log
     ├── APICallError                    an HTTP API answered with an error status
     ├── InvalidResponseDataError        a peer sent data that does not parse or fit the schema
     ├── TimeoutError                    an operation ran past its deadline (builtin one too)
     ├── StreamResumeError               resuming an SSE stream gave up (``__cause__``: last cause)
     ├── TransportError                  the network failed under us (connect refused, reset, TLS)
     │   └── ConnectError                   could not establish the connection
+    ├── ResumableError                  a shared log (partstream.resumable) refused an operation
+    │   ├── LeaseLostError                 your lease expired or was taken over: writes refused
+    │   ├── LeaseHeldError                 a live worker holds the run's lease: takeover refused
+    │   ├── ActiveRunError                 the chat already has an active run: a new one refused
+    │   ├── NoActiveRunError               the chat (or run) has no run to read or take over
+    │   ├── LogGoneError                   the log vanished or lost entries (expired, data lost)
+    │   └── ProducerGoneError              a reader waited on a run whose producer is gone
     ├── ProtocolError                   the peer broke the wire protocol (SSE, HTTP/1.1, RFC 6455)
     ├── WebSocketHandshakeError         the server refused or botched the opening handshake
     └── ConnectionClosed                a WebSocket is closed; ``code``/``reason`` as reported
@@ -42,6 +51,7 @@ from typing import Any, Final
 
 __all__ = [
     "APICallError",
+    "ActiveRunError",
     "ClosedByPeerError",
     "ClosedByYouError",
     "ConnectError",
@@ -60,10 +70,18 @@ __all__ = [
     "GatewayTimeoutError",
     "InvalidArgumentError",
     "InvalidResponseDataError",
+    "LeaseHeldError",
+    "LeaseLostError",
     "LimitExceededError",
+    "LogGoneError",
+    "LogTrimmedError",
+    "MissingDependencyError",
+    "NoActiveRunError",
     "NoSuchProviderReferenceError",
     "PartstreamError",
+    "ProducerGoneError",
     "ProtocolError",
+    "ResumableError",
     "StreamResumeError",
     "TimeoutError",
     "TransportError",
@@ -121,6 +139,15 @@ class UnsupportedFunctionalityError(InvalidArgumentError):
         self.functionality = functionality
 
 
+class MissingDependencyError(PartstreamError, ImportError):
+    """A feature needs an optional dependency that is not installed; ``extra`` installs it."""
+
+    def __init__(self, feature: str, *, package: str, extra: str) -> None:
+        super().__init__(f"{feature} needs {package}: pip install 'partstream[{extra}]'")
+        self.package = package
+        self.extra = extra
+
+
 class LimitExceededError(PartstreamError):
     """A bounded buffer or counter reached its limit.
 
@@ -133,6 +160,24 @@ class LimitExceededError(PartstreamError):
         self.limit = limit
         self.value = value
         self.option = option
+
+
+class LogTrimmedError(LimitExceededError):
+    """A reader asked for chunks the capped log no longer holds.
+
+    ``offset`` is the reader's offset, ``start`` the first offset the log still
+    holds; ``option`` names the store option whose limit trimmed it.
+    """
+
+    def __init__(self, *, value: int, option: str, offset: int, start: int, unit: str) -> None:
+        super().__init__(
+            limit="resumable log",
+            value=value,
+            option=option,
+            detail=f"{unit}; offset {offset} was trimmed, the log now starts at {start}",
+        )
+        self.offset = offset
+        self.start = start
 
 
 class APICallError(PartstreamError):
@@ -207,6 +252,82 @@ class TransportError(PartstreamError):
 
 class ConnectError(TransportError):
     """The connection could not be established."""
+
+
+class ResumableError(PartstreamError):
+    """Base of the errors of the shared logs of :mod:`partstream.resumable`.
+
+    ``chat_id`` and ``run_id`` name the run concerned when there is one.
+    """
+
+    def __init__(self, message: str, *, chat_id: str | None = None, run_id: str | None = None):
+        super().__init__(message)
+        self.chat_id = chat_id
+        self.run_id = run_id
+
+
+class LeaseLostError(ResumableError):
+    """The lease this writer held expired or was taken by another worker (fencing).
+
+    Nothing was written by the refused call; a worker that gets this must stop producing.
+    """
+
+
+class LeaseHeldError(ResumableError):
+    """A live worker holds the run's lease, so it cannot be taken over now.
+
+    ``owner`` names the holder as it registered itself.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        chat_id: str | None = None,
+        run_id: str | None = None,
+        owner: str | None = None,
+    ):
+        super().__init__(message, chat_id=chat_id, run_id=run_id)
+        self.owner = owner
+
+
+class ActiveRunError(ResumableError):
+    """The chat already has an active run; ``lease_alive`` says whether its producer lives."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        chat_id: str | None = None,
+        run_id: str | None = None,
+        lease_alive: bool = True,
+    ):
+        super().__init__(message, chat_id=chat_id, run_id=run_id)
+        self.lease_alive = lease_alive
+
+
+class NoActiveRunError(ResumableError):
+    """There is no run to read or take over (none began, it ended, or it expired)."""
+
+
+class LogGoneError(ResumableError):
+    """The log vanished under a reader or writer, or lost entries it had.
+
+    Its keys expired (``ttl``), or the Redis server lost its data (a restart without
+    persistence).
+    """
+
+
+class ProducerGoneError(ResumableError):
+    """A reader waited ``orphan_timeout`` seconds on a run whose lease nobody holds.
+
+    The producer died and no worker took the run over. ``offset`` is where the
+    reader stood, so it can read on from there after a takeover.
+    """
+
+    def __init__(self, message: str, *, chat_id: str, run_id: str, offset: int):
+        super().__init__(message, chat_id=chat_id, run_id=run_id)
+        self.offset = offset
 
 
 class ProtocolError(PartstreamError):
