@@ -334,16 +334,15 @@ class LogWriter:
         taken: list[_Item] = []
         chunks: list[bytes] = []
         size = 0
+        # A write is one log entry, and the caps trim whole entries: keep it within them.
+        max_bytes = min(_MAX_WRITE_BYTES, self._store.max_bytes)
+        max_chunks = min(_MAX_WRITE_CHUNKS, self._store.max_chunks)
         for item in self._pending:
-            if self._inflight and len(taken) == self._inflight:
-                break
-            if (
-                taken
-                and not self._inflight
-                and (
-                    size + item.size > _MAX_WRITE_BYTES
-                    or len(chunks) + len(item.chunks) > _MAX_WRITE_CHUNKS
-                )
+            if self._inflight:
+                if len(taken) == self._inflight:
+                    break
+            elif taken and (
+                size + item.size > max_bytes or len(chunks) + len(item.chunks) > max_chunks
             ):
                 break
             taken.append(item)
@@ -464,8 +463,12 @@ class LogWriter:
             with contextlib.suppress(PartstreamError):  # a failure is raised below
                 await self.flush()  # while the flusher runs: no write is cut short
         self._closing = True  # the helpers must not take the lease's removal as a failure
-        if isinstance(exc, anyio.get_cancelled_exc_class()):
-            swallowed = bool(await tg.__aexit__(exc_type, exc, tb))
+        cancelled = anyio.get_cancelled_exc_class()
+        if isinstance(exc, cancelled):
+            try:
+                swallowed = bool(await tg.__aexit__(exc_type, exc, tb))
+            except cancelled:  # not (only) ours: it goes on once the run is put away
+                swallowed = False
         else:
             tg.cancel_scope.cancel()
             await tg.__aexit__(None, None, None)

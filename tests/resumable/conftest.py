@@ -1,0 +1,66 @@
+"""Both stores behind one fixture: every protocol test runs on MemoryStore and RedisStore.
+
+``stores.open(**options)`` gives a fresh, entered store (Redis: a new key prefix
+on the session's redis-server); ``stores.peer(store)`` gives another client of
+the same data (Redis: its own connection pool, as another worker has; memory:
+the same object, the only way to share one).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from typing import Any
+
+import pytest
+
+from partstream.resumable import MemoryStore, RedisStore, ResumableStore
+
+
+class Stores:
+    def __init__(self, kind: str, stack: AsyncExitStack, request: pytest.FixtureRequest) -> None:
+        self.kind = kind
+        self._stack = stack
+        self._request = request
+        self._prefixes: dict[int, tuple[str, dict[str, Any]]] = {}
+
+    @property
+    def redis_url(self) -> str:
+        url: str = self._request.getfixturevalue("redis_url")
+        return url
+
+    async def open(self, **options: Any) -> ResumableStore:
+        store: ResumableStore
+        if self.kind == "memory":
+            store = MemoryStore(**options)
+        else:
+            prefix = f"t{uuid.uuid4().hex[:12]}"
+            store = RedisStore(self.redis_url, key_prefix=prefix, **options)
+            self._prefixes[id(store)] = (prefix, options)
+        await self._stack.enter_async_context(store)
+        return store
+
+    async def peer(self, store: ResumableStore) -> ResumableStore:
+        if self.kind == "memory":
+            return store
+        prefix, options = self._prefixes[id(store)]
+        other = RedisStore(self.redis_url, key_prefix=prefix, **options)
+        await self._stack.enter_async_context(other)
+        return other
+
+    def prefix(self, store: ResumableStore) -> str:
+        return self._prefixes[id(store)][0]
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def stores(
+    request: pytest.FixtureRequest, anyio_backend: str
+) -> AsyncIterator[Stores]:
+    async with AsyncExitStack() as stack:
+        yield Stores(str(request.param), stack, request)
+
+
+@pytest.fixture
+async def store(stores: Stores) -> ResumableStore:
+    return await stores.open()
