@@ -11,11 +11,28 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from partstream.resumable import MemoryStore, RedisStore, ResumableStore
+
+# coredis 6.9 leaves the six anyio memory streams of a connection unclosed when
+# establishing it failed or was cancelled (a ResourceWarning once it is collected;
+# nothing else leaks). These tests restart servers, refuse connections and cancel
+# producers on purpose, so any test here may collect one.
+COREDIS_UNCLOSED_STREAMS = pytest.mark.filterwarnings(
+    "ignore:Exception ignored in. <function MemoryObject(Send|Receive)Stream.__del__"
+    ":pytest.PytestUnraisableExceptionWarning"
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = str(Path(__file__).parent)
+    for item in items:
+        if str(item.path).startswith(here):
+            item.add_marker(COREDIS_UNCLOSED_STREAMS)
 
 
 class Stores:
@@ -54,9 +71,7 @@ class Stores:
 
 
 @pytest.fixture(params=["memory", "redis"])
-async def stores(
-    request: pytest.FixtureRequest, anyio_backend: str
-) -> AsyncIterator[Stores]:
+async def stores(request: pytest.FixtureRequest, anyio_backend: str) -> AsyncIterator[Stores]:
     async with AsyncExitStack() as stack:
         yield Stores(str(request.param), stack, request)
 

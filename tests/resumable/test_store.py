@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 import pytest
 from tests.resumable.conftest import Stores
 
@@ -31,25 +32,26 @@ async def test_a_late_reader_replays_from_the_start_then_follows_live(
     store: ResumableStore,
 ) -> None:
     got: list[bytes] = []
-    async with anyio.create_task_group() as tg:
-        async with store.produce("c1", message_id="m1") as writer:
-            for i in range(10):
-                await writer.append([delta(i)], state={"next": i + 1})
-            await writer.flush()
+    async with anyio.create_task_group() as tg, store.produce("c1", message_id="m1") as writer:
+        for i in range(10):
+            await writer.append([delta(i)], state={"next": i + 1})
+        await writer.flush()
 
-            async def late() -> None:
-                got.extend(await drain(store.read("c1")))
+        async def late() -> None:
+            got.extend(await drain(store.read("c1")))
 
-            tg.start_soon(late)
-            await anyio.sleep(0.05)  # the reader has replayed and now waits on the live log
-            for i in range(10, 20):
-                await writer.append([delta(i)], state={"next": i + 1})
-                await anyio.sleep(0)
+        tg.start_soon(late)
+        await anyio.sleep(0.05)  # the reader has replayed and now waits on the live log
+        for i in range(10, 20):
+            await writer.append([delta(i)], state={"next": i + 1})
+            await anyio.lowlevel.checkpoint()
     assert got == [text(i) for i in range(20)]
     run = await store.find_run("c1")
     assert run is not None
     assert (run.status, run.offset, run.state, run.state_offset) == ("ended", 20, {"next": 20}, 20)
-    assert run.end is not None and run.end.kind == "finish" and run.end.offset == 20
+    assert run.end is not None
+    assert run.end.kind == "finish"
+    assert run.end.offset == 20
     assert not run.lease_alive
 
 
@@ -62,7 +64,8 @@ async def test_a_reader_starts_at_any_offset(store: ResumableStore) -> None:
         reader = store.read("c1", from_offset=offset)
         assert await drain(reader) == [text(i) for i in range(offset, 6)]
         assert reader.offset == 6
-        assert reader.end is not None and reader.end.kind == "finish"
+        assert reader.end is not None
+        assert reader.end.kind == "finish"
     with pytest.raises(errors.InvalidArgumentError, match="past the end"):
         await drain(store.read("c1", from_offset=7))
     with pytest.raises(errors.InvalidArgumentError, match="from_offset"):
@@ -77,14 +80,13 @@ async def test_many_concurrent_readers_each_get_the_whole_message(
     async def read() -> None:
         results.append(await drain(store.read("c1")))
 
-    async with store.produce("c1", message_id="m1") as writer:
-        async with anyio.create_task_group() as tg:
-            for n in range(12):
-                if n % 3 == 0:
-                    tg.start_soon(read)
-                await writer.append([delta(n)], state={"next": n + 1})
-                await anyio.sleep(0.001)
-            await writer.end("finish", [delta(12)])
+    async with store.produce("c1", message_id="m1") as writer, anyio.create_task_group() as tg:
+        for n in range(12):
+            if n % 3 == 0:
+                tg.start_soon(read)
+            await writer.append([delta(n)], state={"next": n + 1})
+            await anyio.sleep(0.001)
+        await writer.end("finish", [delta(12)])
     assert len(results) == 4
     assert all(r == [text(i) for i in range(13)] for r in results)
 
@@ -109,7 +111,9 @@ async def test_end_markers_stop_every_reader(store: ResumableStore, how: str) ->
     assert await drain(reader) == [text(0), encode_chunk({"type": how})]
     assert reader.end == end
     run = await store.find_run("c1")
-    assert run is not None and run.end == end and not run.active
+    assert run is not None
+    assert run.end == end
+    assert not run.active
 
 
 async def test_leaving_the_block_with_an_exception_ends_the_log_with_error(
@@ -122,7 +126,8 @@ async def test_leaving_the_block_with_an_exception_ends_the_log_with_error(
             1 / 0  # noqa: B018
     reader = store.read("c1")
     assert await drain(reader) == [text(0), encode_chunk(error_chunk)]
-    assert reader.end is not None and reader.end.kind == "error"
+    assert reader.end is not None
+    assert reader.end.kind == "error"
 
 
 async def test_a_block_cancelled_from_outside_leaves_the_run_for_a_takeover(
@@ -156,13 +161,15 @@ async def test_begin_refuses_a_second_active_run_unless_replacing(
             with pytest.raises(errors.ActiveRunError) as refused:
                 async with store.produce("c1", message_id="m2"):
                     pass
-            assert refused.value.lease_alive and refused.value.run_id == first.run_id
+            assert refused.value.lease_alive
+            assert refused.value.run_id == first.run_id
             old = store.read("c1", run_id=first.run_id)
             async with store.produce("c1", message_id="m2", replace=True) as second:
                 await second.append([delta(100)])
             # The replaced run's readers got its end, its producer is fenced off.
             assert await drain(old) == [text(0)]
-            assert old.end is not None and old.end.kind == "abort"
+            assert old.end is not None
+            assert old.end.kind == "abort"
             await first.append([delta(1)])
             await first.flush()
     assert await drain(store.read("c1")) == [text(100)]
@@ -187,14 +194,19 @@ async def test_a_lease_not_renewed_expires_and_the_old_holder_is_fenced(
     lease, run = await store.begin_run(
         "c1", message_id="m1", owner="a", state=encode_state({"next": 0}), lease_ttl=0.15
     )
-    assert run.lease_alive and run.offset == 0 and run.state == {"next": 0}
+    assert run.lease_alive
+    assert run.offset == 0
+    assert run.state == {"next": 0}
     await store.append(lease, [text(0)], offset=0, state=encode_state({"next": 1}))
     assert await store.renew_lease(lease) is False  # renewed: alive again for 0.15 s
     await anyio.sleep(0.3)
     found = await other.find_run("c1")
-    assert found is not None and found.orphaned and found.owner == "a"
+    assert found is not None
+    assert found.orphaned
+    assert found.owner == "a"
     new, taken = await other.acquire_lease("c1", owner="b", lease_ttl=5)
-    assert new.token > lease.token and new.run_id == lease.run_id
+    assert new.token > lease.token
+    assert new.run_id == lease.run_id
     assert (taken.offset, taken.state, taken.state_offset, taken.owner) == (1, {"next": 1}, 1, "b")
     # The old holder cannot write, renew, or release the new holder's lease.
     with pytest.raises(errors.LeaseLostError):
@@ -221,7 +233,9 @@ async def test_a_writer_whose_lease_was_taken_stops_with_lease_lost(
                 await writer.append([delta(i)], state={"next": i + 1})
                 await anyio.sleep(0.01)
     run = await other.find_run("c1")
-    assert run is not None and run.message_id == "m2" and run.offset == 0
+    assert run is not None
+    assert run.message_id == "m2"
+    assert run.offset == 0
 
 
 async def test_renewal_keeps_the_lease_and_the_keys_alive(stores: Stores) -> None:
@@ -230,7 +244,9 @@ async def test_renewal_keeps_the_lease_and_the_keys_alive(stores: Stores) -> Non
         await writer.append([delta(0)])
         await anyio.sleep(0.4)  # longer than both ttls: only the renewals keep them
         run = await store.find_run("c1")
-        assert run is not None and run.lease_alive and run.offset == 1
+        assert run is not None
+        assert run.lease_alive
+        assert run.offset == 1
         await writer.append([delta(1)])
     assert await drain(store.read("c1")) == [text(0), text(1)]
     await anyio.sleep(0.35)  # nobody renews an ended run: it expires
@@ -248,7 +264,8 @@ async def test_atomic_append_keeps_state_interaction_and_chunks_together(
         run = await store.find_run("c1")
         assert run is not None
         assert (run.offset, run.state, run.state_offset) == (3, {"next": 2}, 2)
-        assert run.interaction_id == "v1_abc" and run.message_id == "m1"
+        assert run.interaction_id == "v1_abc"
+        assert run.message_id == "m1"
 
 
 async def test_stop_from_another_client_cancels_the_producer_and_ends_with_abort(
@@ -258,23 +275,27 @@ async def test_stop_from_another_client_cancels_the_producer_and_ends_with_abort
     other = await stores.peer(store)
     reader = store.read("c1", orphan_timeout=5)
     seen: list[bytes] = []
-    async with anyio.create_task_group() as tg:
-        async with store.produce("c1", message_id="m1", abort_chunks=[{"type": "abort"}]) as w:
+    async with (
+        anyio.create_task_group() as tg,
+        store.produce("c1", message_id="m1", abort_chunks=[{"type": "abort"}]) as w,
+    ):
 
-            async def follow() -> None:
-                seen.extend(await drain(reader))
+        async def follow() -> None:
+            seen.extend(await drain(reader))
 
-            await w.append([delta(0)])
-            await w.flush()
-            tg.start_soon(follow)
-            assert await other.request_stop("c1") is True
-            with anyio.fail_after(5):
-                while True:  # the block is cancelled by the stop
-                    await w.append([delta(1)])
-                    await anyio.sleep(0.01)
+        await w.append([delta(0)])
+        await w.flush()
+        tg.start_soon(follow)
+        assert await other.request_stop("c1") is True
+        with anyio.fail_after(5):
+            while True:  # the block is cancelled by the stop
+                await w.append([delta(1)])
+                await anyio.sleep(0.01)
     assert w.stop_requested
-    assert seen[0] == text(0) and seen[-1] == encode_chunk({"type": "abort"})
-    assert reader.end is not None and reader.end.kind == "abort"
+    assert seen[0] == text(0)
+    assert seen[-1] == encode_chunk({"type": "abort"})
+    assert reader.end is not None
+    assert reader.end.kind == "abort"
     assert await other.request_stop("c1") is False  # nothing active any more
 
 
@@ -289,7 +310,9 @@ async def test_stop_with_on_stop_ignore_only_tells_the_block(stores: Stores) -> 
             await writer.wait_stop_requested()
         await writer.end("abort", [{"type": "abort"}], reason="stopped by the user")
     run = await store.find_run("c1")
-    assert run is not None and run.stop_requested and run.end is not None
+    assert run is not None
+    assert run.stop_requested
+    assert run.end is not None
     assert run.end.reason == "stopped by the user"
     assert await other.request_stop("c1", run_id="some-other-run") is False
 
@@ -322,10 +345,13 @@ async def test_a_capped_log_trims_and_a_fallen_off_reader_gets_a_clear_error(
         for i in range(1, 30):  # the producer never waits for the stalled reader
             await writer.append([delta(i)])
     run = await store.find_run("c1")
-    assert run is not None and run.offset == 30 and 20 <= run.start <= 21
+    assert run is not None
+    assert run.offset == 30
+    assert 20 <= run.start <= 21
     with pytest.raises(errors.LogTrimmedError) as trimmed:
         await drain(behind)
-    assert "max_chunks=" in str(trimmed.value) and trimmed.value.option == "max_chunks"
+    assert "max_chunks=" in str(trimmed.value)
+    assert trimmed.value.option == "max_chunks"
     assert trimmed.value.start == run.start
     assert await drain(store.read("c1", from_offset=25)) == [text(i) for i in range(25, 30)]
     with pytest.raises(errors.LogTrimmedError):
@@ -375,7 +401,7 @@ async def test_appends_are_validated(store: ResumableStore) -> None:
 
 
 async def test_chunks_keep_their_json_text_exactly(store: ResumableStore) -> None:
-    chunk = {"type": "text-delta", "id": "0", "delta": "é€😀 \n\"quoted\" \u2028"}
+    chunk = {"type": "text-delta", "id": "0", "delta": 'é€😀 \n"quoted" \u2028'}
     async with store.produce("c1", message_id="m1") as writer:
         await writer.append([chunk, json.dumps(chunk)])
     got = await drain(store.read("c1"))

@@ -64,6 +64,7 @@ from ._writer import DEFAULT_CLEANUP_TIMEOUT, DEFAULT_MAX_PENDING_BYTES
 try:
     import coredis
     import coredis.exceptions as redis_errors
+    from coredis.patterns.pubsub import PubSub
     from coredis.retry import (
         CompositeRetryPolicy,
         ConstantRetryPolicy,
@@ -638,8 +639,12 @@ class RedisStore(StoreBase):
         delay = 0.05
         while True:
             try:
-                async with self._client.pubsub(
-                    channels=[self._channel], ignore_subscribe_messages=True, retry_policy=policy
+                async with PubSub(
+                    self._client.connection_pool,
+                    channels=[self._channel],
+                    ignore_subscribe_messages=True,
+                    retry_policy=policy,
+                    unsubscription_timeout=0.01,  # closing need not wait for the acks
                 ) as pubsub:
                     ready.set()
                     delay = 0.05
