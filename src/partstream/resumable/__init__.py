@@ -52,6 +52,7 @@ from ._types import RunStatus as RunStatus
 from ._types import encode_chunk as encode_chunk
 from ._types import encode_state as encode_state
 from ._writer import DEFAULT_CLEANUP_TIMEOUT as DEFAULT_CLEANUP_TIMEOUT
+from ._writer import DEFAULT_FLUSH_INTERVAL as DEFAULT_FLUSH_INTERVAL
 from ._writer import DEFAULT_MAX_PENDING_BYTES as DEFAULT_MAX_PENDING_BYTES
 from ._writer import LogWriter as LogWriter
 
@@ -60,6 +61,7 @@ __all__ = [
     "Chunk",
     "DEFAULT_BATCH_ENTRIES",
     "DEFAULT_CLEANUP_TIMEOUT",
+    "DEFAULT_FLUSH_INTERVAL",
     "DEFAULT_LEASE_TTL",
     "DEFAULT_MAX_BYTES",
     "DEFAULT_MAX_CHUNKS",

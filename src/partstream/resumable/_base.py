@@ -24,7 +24,12 @@ from ._types import (
     check_int,
     encode_state,
 )
-from ._writer import DEFAULT_CLEANUP_TIMEOUT, DEFAULT_MAX_PENDING_BYTES, LogWriter
+from ._writer import (
+    DEFAULT_CLEANUP_TIMEOUT,
+    DEFAULT_FLUSH_INTERVAL,
+    DEFAULT_MAX_PENDING_BYTES,
+    LogWriter,
+)
 
 if TYPE_CHECKING:
     from ._protocol import OnStop, ResumableStore
@@ -66,6 +71,7 @@ class StoreBase:
         max_pending_bytes: int = DEFAULT_MAX_PENDING_BYTES,
         batch_entries: int = DEFAULT_BATCH_ENTRIES,
         poll_interval: float = DEFAULT_POLL_INTERVAL,
+        flush_interval: float = DEFAULT_FLUSH_INTERVAL,
         cleanup_timeout: float = DEFAULT_CLEANUP_TIMEOUT,
     ) -> None:
         # Redis keeps expiries in whole milliseconds.
@@ -77,6 +83,9 @@ class StoreBase:
         self._batch_entries = _count("batch_entries", batch_entries)
         self._poll_interval = _positive("poll_interval", poll_interval)
         self._cleanup_timeout = _positive("cleanup_timeout", cleanup_timeout)
+        self._flush_interval = (
+            0.0 if flush_interval == 0 else _positive("flush_interval", flush_interval)
+        )
 
     @property
     def ttl(self) -> float:
@@ -179,6 +188,7 @@ class StoreBase:
             abort_chunks=abort_chunks,
             error_chunks=error_chunks,
             max_pending_bytes=self._max_pending_bytes,
+            flush_interval=self._flush_interval,
             cleanup_timeout=self._cleanup_timeout,
         )
 

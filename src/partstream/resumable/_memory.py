@@ -46,7 +46,11 @@ from ._types import (
     check_text,
     decode_state,
 )
-from ._writer import DEFAULT_CLEANUP_TIMEOUT, DEFAULT_MAX_PENDING_BYTES
+from ._writer import (
+    DEFAULT_CLEANUP_TIMEOUT,
+    DEFAULT_FLUSH_INTERVAL,
+    DEFAULT_MAX_PENDING_BYTES,
+)
 
 __all__ = ["DEFAULT_MAX_RUNS", "MemoryStore"]
 
@@ -141,6 +145,7 @@ class MemoryStore(StoreBase):
         max_pending_bytes: int = DEFAULT_MAX_PENDING_BYTES,
         batch_entries: int = DEFAULT_BATCH_ENTRIES,
         poll_interval: float = DEFAULT_POLL_INTERVAL,
+        flush_interval: float = DEFAULT_FLUSH_INTERVAL,
         cleanup_timeout: float = DEFAULT_CLEANUP_TIMEOUT,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -152,6 +157,7 @@ class MemoryStore(StoreBase):
             max_pending_bytes=max_pending_bytes,
             batch_entries=batch_entries,
             poll_interval=poll_interval,
+            flush_interval=flush_interval,
             cleanup_timeout=cleanup_timeout,
         )
         self._max_runs = check_int("max_runs", max_runs, 1)

@@ -59,7 +59,11 @@ from ._types import (
     check_text,
     decode_state,
 )
-from ._writer import DEFAULT_CLEANUP_TIMEOUT, DEFAULT_MAX_PENDING_BYTES
+from ._writer import (
+    DEFAULT_CLEANUP_TIMEOUT,
+    DEFAULT_FLUSH_INTERVAL,
+    DEFAULT_MAX_PENDING_BYTES,
+)
 
 try:
     import coredis
@@ -132,6 +136,7 @@ class RedisStore(StoreBase):
         max_pending_bytes: int = DEFAULT_MAX_PENDING_BYTES,
         batch_entries: int = DEFAULT_BATCH_ENTRIES,
         poll_interval: float = DEFAULT_POLL_INTERVAL,
+        flush_interval: float = DEFAULT_FLUSH_INTERVAL,
         cleanup_timeout: float = DEFAULT_CLEANUP_TIMEOUT,
         command_timeout: float = DEFAULT_COMMAND_TIMEOUT,
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
@@ -148,6 +153,7 @@ class RedisStore(StoreBase):
             max_pending_bytes=max_pending_bytes,
             batch_entries=batch_entries,
             poll_interval=poll_interval,
+            flush_interval=flush_interval,
             cleanup_timeout=cleanup_timeout,
         )
         if "{" in check_text("key_prefix", key_prefix):

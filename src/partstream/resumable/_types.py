@@ -35,11 +35,11 @@ __all__ = [
     "LogSlice",
     "RunInfo",
     "RunStatus",
-    "check_batch",
     "check_chat_id",
     "check_int",
     "check_text",
     "decode_state",
+    "encode_batch",
     "encode_chunk",
     "encode_chunks",
     "encode_state",
@@ -83,6 +83,9 @@ except ImportError:  # pragma: no cover - msgspec is a dependency; the fallback 
     _ENCODE_ERRORS = (TypeError, ValueError, OverflowError)
 
 
+_LINE_BREAK_ERROR: Final = "a chunk's JSON text must be one non-empty line (no CR or LF)"
+
+
 def encode_chunk(chunk: Chunk) -> bytes:
     """One chunk as the UTF-8 JSON text the log keeps (one line, never empty)."""
     if type(chunk) is bytes:
@@ -105,24 +108,32 @@ def encode_chunk(chunk: Chunk) -> bytes:
         )
     # The log separates the chunks of an entry with LF, and an SSE data line ends at CR or LF.
     if not text or b"\n" in text or b"\r" in text:
-        raise InvalidArgumentError(
-            "a chunk's JSON text must be one non-empty line (no CR or LF)", argument="chunks"
-        )
+        raise InvalidArgumentError(_LINE_BREAK_ERROR, argument="chunks")
     return text
 
 
 def encode_chunks(chunks: Sequence[Chunk] | Chunk) -> list[bytes]:
-    if isinstance(chunks, str | bytes | Mapping):
+    """Every chunk as one line of UTF-8 JSON text; ``encode_batch`` without the caps."""
+    return encode_batch(chunks, max_chunks=2**62, max_bytes=2**62)[0]
+
+
+def encode_batch(
+    chunks: Sequence[Chunk] | Chunk, *, max_chunks: int, max_bytes: int
+) -> tuple[list[bytes], int]:
+    """The chunks of one append, encoded, and their size; a batch no log could hold is refused.
+
+    The hot path: text already encoded is checked for line breaks all at once.
+    """
+    if type(chunks) is not list and isinstance(chunks, str | bytes | Mapping):
         raise InvalidArgumentError(
             "chunks is a sequence of chunks; wrap a single chunk in a list", argument="chunks"
         )
-    return [encode_chunk(c) for c in chunks]
-
-
-def check_batch(chunks: Sequence[bytes], *, max_chunks: int, max_bytes: int) -> int:
-    """The batch's size in bytes; a batch the log could never hold is refused."""
-    size = sum(map(len, chunks))
-    if len(chunks) > max_chunks:
+    data = [c if type(c) is bytes else encode_chunk(c) for c in chunks]
+    joined = b"".join(data)
+    if b"\n" in joined or b"\r" in joined or not all(data):
+        raise InvalidArgumentError(_LINE_BREAK_ERROR, argument="chunks")
+    size = len(joined)
+    if len(data) > max_chunks:
         raise LimitExceededError(
             limit="chunks in one append", value=max_chunks, option="max_chunks"
         )
@@ -130,7 +141,7 @@ def check_batch(chunks: Sequence[bytes], *, max_chunks: int, max_bytes: int) -> 
         raise LimitExceededError(
             limit="bytes in one append", value=max_bytes, option="max_bytes", detail=f"{size}"
         )
-    return size
+    return data, size
 
 
 def encode_state(state: Mapping[str, Any]) -> bytes:
