@@ -48,6 +48,9 @@ class Stores:
         return url
 
     async def open(self, **options: Any) -> ResumableStore:
+        # Writes at once (the default 50 ms of joining would only slow the tests down;
+        # test_writer.py tests the interval itself).
+        options.setdefault("flush_interval", 0.002)
         store: ResumableStore
         if self.kind == "memory":
             store = MemoryStore(**options)

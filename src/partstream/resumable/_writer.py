@@ -147,6 +147,7 @@ class LogWriter:
         "_stop_event",
         "_store",
         "_tg",
+        "_urgent",
     )
 
     def __init__(
@@ -178,6 +179,7 @@ class LogWriter:
         self._cleanup_timeout = cleanup_timeout
         self._flush_interval = flush_interval
         self._hurry: anyio.Event | None = None
+        self._urgent = False
         self._lease: Lease | None = None
         self._run: RunInfo | None = None
         self._tg: anyio.abc.TaskGroup | None = None
@@ -337,7 +339,8 @@ class LogWriter:
         self._notify()
 
     def _rush(self) -> None:
-        """Have the flusher write now rather than at the end of its ``flush_interval``."""
+        """Have the flusher write all that is queued now, not after its ``flush_interval``."""
+        self._urgent = True
         if self._hurry is not None:
             self._hurry.set()
 
@@ -418,17 +421,19 @@ class LogWriter:
             # The first append after a quiet spell is written at once; those that follow
             # within ``flush_interval`` are joined into the next write.
             wait = next_write - anyio.current_time()
-            if wait > 0 and self._hurry is None:
+            if wait > 0 and not self._urgent:
                 self._hurry = anyio.Event()  # flush(), end() and a filling queue cut it short
                 with anyio.move_on_after(wait):
                     await self._hurry.wait()
-            self._hurry = None
+                self._hurry = None
             next_write = anyio.current_time() + interval
             try:
                 await self._write_next()
             except PartstreamError as exc:
                 self._fail(exc)
                 return
+            if not self._pending:
+                self._urgent = False
 
     async def _keep_lease(self) -> None:
         lease = self.lease
