@@ -131,7 +131,7 @@ async def test_a_paused_worker_loses_its_lease_and_cannot_append(
     p = prefix()
     async with (
         RedisStore(redis_url, key_prefix=p) as store,
-        child("produce", anyio_backend, redis_url, p, "c1", "0.005", "0.4") as worker,
+        child("produce", anyio_backend, redis_url, p, "c1", "0.005", "0.25") as worker,
     ):
         await worker.until_logged(5)
         worker.proc.send_signal(signal.SIGSTOP)  # a long GC pause, a frozen VM...
@@ -154,10 +154,10 @@ async def test_a_paused_worker_loses_its_lease_and_cannot_append(
     ]
 
 
-@pytest.mark.parametrize("kill_at", [1, 6])
 async def test_a_killed_producer_process_is_continued_without_loss_or_repeat(
-    redis_url: str, anyio_backend: str, kill_at: int
+    redis_url: str, anyio_backend: str
 ) -> None:
+    kill_at = 1 if anyio_backend == "asyncio" else 6  # two kill points, one run each
     p = prefix()
     async with RedisStore(redis_url, key_prefix=p, poll_interval=0.05) as store:
         seen: list[bytes] = []
@@ -276,10 +276,10 @@ async def test_a_redis_restart_that_lost_the_data_gives_clear_errors(anyio_backe
 async def test_redis_down_is_a_transport_error_in_bounded_time(anyio_backend: str) -> None:
     port = free_port()
     with anyio.fail_after(10), pytest.raises(errors.ConnectError, match="failed during PING"):
-        async with RedisStore(f"redis://127.0.0.1:{port}", retry_timeout=0.3):
+        async with RedisStore(f"redis://127.0.0.1:{port}", retry_timeout=0.1):
             pass
     with RedisServer() as server:
-        async with RedisStore(server.url, retry_timeout=0.5, command_timeout=1) as store:
+        async with RedisStore(server.url, retry_timeout=0.2, command_timeout=1) as store:
             async with store.produce("c1", message_id="m1") as writer:
                 await writer.append([delta("w0")])
             server.kill()

@@ -239,10 +239,10 @@ async def test_a_writer_whose_lease_was_taken_stops_with_lease_lost(
 
 
 async def test_renewal_keeps_the_lease_and_the_keys_alive(stores: Stores) -> None:
-    store = await stores.open(lease_ttl=0.1, ttl=0.25)
+    store = await stores.open(lease_ttl=0.15, ttl=0.25)
     async with store.produce("c1", message_id="m1") as writer:
         await writer.append([delta(0)])
-        await anyio.sleep(0.4)  # longer than both ttls: only the renewals keep them
+        await anyio.sleep(0.55)  # twice both ttls: only the renewals keep them
         run = await store.find_run("c1")
         assert run is not None
         assert run.lease_alive
