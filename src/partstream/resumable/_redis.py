@@ -16,32 +16,32 @@ password of the URL never appears in an error, a repr or a log line.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
-from typing import Any, Final, TypeVar, final
-from urllib.parse import unquote, urlsplit
+from typing import Any, TypeVar, final
 
 import anyio
 import anyio.abc
 
 from ..errors import (
     ActiveRunError,
-    ConnectError,
     InvalidArgumentError,
     LeaseHeldError,
     LeaseLostError,
     LogGoneError,
     LogTrimmedError,
-    MissingDependencyError,
     NoActiveRunError,
-    PartstreamError,
     ResumableError,
-    TransportError,
 )
-from . import _redis_scripts as lua
 from ._base import StoreBase, new_run_id
 from ._reader import DEFAULT_BATCH_ENTRIES, DEFAULT_POLL_INTERVAL
+from ._redis_link import (
+    DEFAULT_COMMAND_TIMEOUT,
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_RETRY_TIMEOUT,
+    RedisLink,
+)
 from ._types import (
     DEFAULT_LEASE_TTL,
     DEFAULT_MAX_BYTES,
@@ -65,44 +65,7 @@ from ._writer import (
     DEFAULT_MAX_PENDING_BYTES,
 )
 
-try:
-    import coredis
-    import coredis.exceptions as redis_errors
-    from coredis.patterns.pubsub import PubSub
-    from coredis.retry import (
-        CompositeRetryPolicy,
-        ConstantRetryPolicy,
-        ExponentialBackoffRetryPolicy,
-        NoRetryPolicy,
-    )
-except ImportError:  # pragma: no cover - exercised by a test in a subprocess
-    coredis = None  # type: ignore[assignment]
-
-__all__ = [
-    "DEFAULT_COMMAND_TIMEOUT",
-    "DEFAULT_CONNECT_TIMEOUT",
-    "DEFAULT_MAX_CONNECTIONS",
-    "DEFAULT_RETRY_TIMEOUT",
-    "RedisStore",
-]
-
-#: Seconds one Redis command may take (a blocking read waits at most half of it).
-DEFAULT_COMMAND_TIMEOUT: Final = 5.0
-#: Seconds to open a connection to Redis.
-DEFAULT_CONNECT_TIMEOUT: Final = 2.0
-#: Seconds a failing call is retried (reconnecting) before its TransportError is raised.
-DEFAULT_RETRY_TIMEOUT: Final = 5.0
-#: Connections the pool opens at most (every blocked reader holds one).
-DEFAULT_MAX_CONNECTIONS: Final = 512
-
-logger = logging.getLogger("partstream.resumable")
 T = TypeVar("T")
-
-
-def _leaf(exc: BaseException) -> BaseException:
-    while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
-        exc = exc.exceptions[0]
-    return exc
 
 
 def _text(value: bytes | str | None) -> str:
@@ -143,8 +106,6 @@ class RedisStore(StoreBase):
         retry_timeout: float = DEFAULT_RETRY_TIMEOUT,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
     ) -> None:
-        if coredis is None:
-            raise MissingDependencyError("RedisStore", package="coredis", extra="redis")
         super().__init__(
             ttl=ttl,
             lease_ttl=lease_ttl,
@@ -160,80 +121,24 @@ class RedisStore(StoreBase):
             raise InvalidArgumentError(
                 "key_prefix must be a non-empty string without '{'", argument="key_prefix"
             )
-        for name, value in (
-            ("command_timeout", command_timeout),
-            ("connect_timeout", connect_timeout),
-        ):
-            if not 0 < value < float("inf"):
-                raise InvalidArgumentError(f"{name} must be positive", argument=name)
-        if not 0 <= retry_timeout < float("inf"):
-            raise InvalidArgumentError("retry_timeout must be >= 0", argument="retry_timeout")
         self._prefix = key_prefix
-        self._channel = f"{key_prefix}:stop"
-        self._command_timeout = float(command_timeout)
-        self._retry_timeout = float(retry_timeout)
-        self._location, self._secrets = self._parse_url(url)
-        self._client = coredis.Redis.from_url(
+        self._link = RedisLink(
             url,
-            decode_components=True,
-            stream_timeout=command_timeout,
+            channel=f"{key_prefix}:stop",
+            command_timeout=command_timeout,
             connect_timeout=connect_timeout,
-            pool_timeout=command_timeout,
+            retry_timeout=retry_timeout,
             max_connections=max_connections,
-            retry_policy=NoRetryPolicy(),  # retries are ours: writes must know their retry
         )
-        self._scripts: dict[str, Any] = {}
-        self._tg: anyio.abc.TaskGroup | None = None
-        self._listener: anyio.Event | None = None
-        self._stop_events: dict[bytes, anyio.Event] = {}
-
-    @staticmethod
-    def _parse_url(url: str) -> tuple[str, tuple[str, ...]]:
-        if not isinstance(url, str):
-            raise InvalidArgumentError("url must be a string", argument="url")
-        try:
-            parts = urlsplit(url)
-            port = parts.port
-        except ValueError:
-            raise InvalidArgumentError("url is not a valid Redis URL", argument="url") from None
-        if parts.scheme not in ("redis", "rediss", "unix"):
-            raise InvalidArgumentError(
-                "url must start with redis://, rediss:// or unix://", argument="url"
-            )
-        secrets = tuple(
-            s for s in {parts.password or "", unquote(parts.password or "")} if len(s) > 0
-        )
-        where = parts.path if parts.scheme == "unix" else f"{parts.hostname}:{port or 6379}"
-        auth = "***@" if parts.password else ""
-        return f"{parts.scheme}://{auth}{where}", tuple(sorted(secrets, key=len, reverse=True))
+        self._client = self._link.client
 
     def __repr__(self) -> str:
-        return f"<RedisStore {self._location} prefix={self._prefix!r}>"
+        return f"<RedisStore {self._link.location} prefix={self._prefix!r}>"
 
     # -- lifecycle --------------------------------------------------------------------------
 
     async def __aenter__(self) -> RedisStore:
-        if self._tg is not None:
-            raise RuntimeError("a RedisStore can be entered only once at a time")
-        error: PartstreamError | None = None
-        try:
-            await self._client.__aenter__()
-        except Exception as exc:
-            error = self._translate("connect", exc)[0]
-        if error is not None:
-            raise error
-        tg = anyio.create_task_group()
-        await tg.__aenter__()
-        self._tg = tg
-        self._scripts = {
-            name: self._client.register_script(getattr(lua, name))
-            for name in ("BEGIN", "APPEND", "RENEW", "RELEASE", "ACQUIRE", "FIND", "PROBE", "STOP")
-        }
-        try:
-            await self._call("PING", self._client.ping)
-        except BaseException:
-            await self._close()
-            raise
+        await self._link.open()
         return self
 
     async def __aexit__(
@@ -242,96 +147,15 @@ class RedisStore(StoreBase):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        await self._close()
-
-    async def _close(self) -> None:
-        tg, self._tg = self._tg, None
-        self._listener = None
-        if tg is None:
-            return
-        # No scope around these: each exits a scope entered by __aenter__, in order.
-        tg.cancel_scope.cancel()
-        await tg.__aexit__(None, None, None)
-        try:
-            # The block's own exception is not handed on: coredis would wrap it in a group.
-            await self._client.__aexit__(None, None, None)
-        except Exception as exc:  # closing must not mask the block's outcome
-            logger.debug("closing the Redis pool failed: %s", self._scrub(repr(_leaf(exc))))
+        await self._link.close()
 
     # -- calling Redis ----------------------------------------------------------------------
 
-    def _scrub(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
-
-    def _clean(self, exc: BaseException) -> bool:
-        """True when nothing in the exception's chain quotes a secret."""
-        seen: set[int] = set()
-        todo: list[BaseException | None] = [exc]
-        while todo:
-            item = todo.pop()
-            if item is None or id(item) in seen:
-                continue
-            seen.add(id(item))
-            text = f"{item!s} {item!r} {getattr(item, 'args', '')!r}"
-            if self._scrub(text) != text:
-                return False
-            todo += [item.__cause__, item.__context__]
-            if isinstance(item, BaseExceptionGroup):
-                todo += list(item.exceptions)
-        return True
-
-    def _translate(self, what: str, exc: BaseException) -> tuple[PartstreamError, bool]:
-        """Our exception for a coredis/OS failure, and whether retrying may help."""
-        leaf = _leaf(exc)
-        if isinstance(leaf, PartstreamError):
-            return leaf, False
-        detail = self._scrub(str(leaf) or type(leaf).__name__)
-        where = f"Redis at {self._location}"
-        error: PartstreamError
-        retry = False
-        if isinstance(leaf, redis_errors.AuthenticationError | redis_errors.AuthorizationError):
-            error = ConnectError(f"{where} refused the credentials ({what}): {detail}")
-        elif isinstance(leaf, redis_errors.ConnectionError | OSError):
-            cls = ConnectError if "establish" in detail else TransportError
-            error, retry = cls(f"{where} failed during {what}: {detail}"), True
-        elif isinstance(leaf, TimeoutError):
-            error = TransportError(
-                f"{where} did not answer {what} within {self._command_timeout:g} s: {detail}"
-            )
-            retry = True
-        elif isinstance(leaf, redis_errors.RedisError):
-            error = ResumableError(f"{where} refused {what}: {detail}")
-        else:
-            error = ResumableError(f"{where}: {what} failed: {type(leaf).__name__}: {detail}")
-        if self._clean(leaf):
-            error.__cause__ = leaf
-        return error, retry
-
     async def _call(self, what: str, call: Callable[[], Awaitable[T]]) -> T:
-        """Run one Redis call, retrying transport failures while ``retry_timeout`` lasts."""
-        if self._tg is None:
-            raise RuntimeError("use the RedisStore inside 'async with'")
-        deadline: float | None = None
-        delay = 0.05
-        while True:
-            try:
-                return await call()
-            except Exception as exc:
-                error, retry = self._translate(what, exc)
-            now = anyio.current_time()
-            if deadline is None:
-                deadline = now + self._retry_timeout
-            if not retry or now >= deadline:
-                raise error
-            logger.debug("retrying %s after: %s", what, error)
-            await anyio.sleep(min(delay, deadline - now))
-            delay = min(delay * 2, 1.0)
+        return await self._link.call(what, call)
 
     async def _script(self, name: str, keys: list[str], args: list[Any]) -> Any:
-        script = self._scripts[name]
-        return await self._call(name, lambda: script(keys=keys, args=args))
+        return await self._link.script(name, keys, args)
 
     # -- keys -------------------------------------------------------------------------------
 
@@ -542,7 +366,7 @@ class RedisStore(StoreBase):
         self, chat_id: str, run_id: str, *, offset: int, limit: int, wait: float
     ) -> LogSlice:
         log = self._log_key(chat_id, run_id)
-        block = self._ms(min(wait, self._command_timeout / 2))
+        block = self._ms(min(wait, self._link.command_timeout / 2))
         # Entry E-1 holds the chunks up to offset E, so "after X-1" starts at chunk X.
         streams = {log: f"{offset}-1"}
         got = await self._call(
@@ -604,16 +428,19 @@ class RedisStore(StoreBase):
 
     async def request_stop(self, chat_id: str, *, run_id: str | None = None) -> bool:
         tag = self._tag(chat_id)
-        res = await self._script("STOP", [f"{tag}:run"], [run_id or "", self._channel, chat_id])
+        res = await self._script(
+            "STOP", [f"{tag}:run"], [run_id or "", self._link.channel, chat_id]
+        )
         return bool(res)
 
     async def wait_for_stop(self, lease: Lease) -> None:
         key = f"{lease.chat_id}\n{lease.run_id}".encode()
-        event = self._stop_events.get(key)
+        events = self._link.stop_events
+        event = events.get(key)
         if event is None:
-            event = self._stop_events[key] = anyio.Event()
+            event = events[key] = anyio.Event()
         try:
-            await self._ensure_listener()
+            await self._link.ensure_listener()
             tag = self._tag(lease.chat_id)
             run, stop = await self._call(
                 "HMGET", lambda: self._client.hmget(f"{tag}:run", ["run", "stop"])
@@ -622,49 +449,5 @@ class RedisStore(StoreBase):
                 return
             await event.wait()
         finally:
-            if self._stop_events.get(key) is event:
-                del self._stop_events[key]
-
-    async def _ensure_listener(self) -> None:
-        if self._tg is None:
-            raise RuntimeError("use the RedisStore inside 'async with'")
-        if self._listener is None:
-            self._listener = anyio.Event()
-            self._tg.start_soon(self._listen, self._listener)
-        # Subscribed before the caller looks at the flag, so no stop falls between the two.
-        with anyio.move_on_after(self._command_timeout):
-            await self._listener.wait()
-
-    async def _listen(self, ready: anyio.Event) -> None:
-        policy = CompositeRetryPolicy(
-            ExponentialBackoffRetryPolicy(
-                (redis_errors.ConnectionError,), retries=None, base_delay=0.05, max_delay=1
-            ),
-            ConstantRetryPolicy((TimeoutError,), retries=2, delay=0.1),
-        )
-        delay = 0.05
-        while True:
-            try:
-                async with PubSub(
-                    self._client.connection_pool,
-                    channels=[self._channel],
-                    ignore_subscribe_messages=True,
-                    retry_policy=policy,
-                    unsubscription_timeout=0.01,  # closing need not wait for the acks
-                ) as pubsub:
-                    ready.set()
-                    delay = 0.05
-                    async for message in pubsub:
-                        if message["type"] == "message":
-                            data = message["data"]
-                            event = self._stop_events.get(
-                                data if isinstance(data, bytes) else str(data).encode()
-                            )
-                            if event is not None:
-                                event.set()
-            except Exception as exc:
-                # The writers' lease renewals read the stop flag too; keep trying quietly.
-                logger.debug("stop listener: %s", self._scrub(repr(_leaf(exc))))
-            ready.set()
-            await anyio.sleep(delay)
-            delay = min(delay * 2, 2.0)
+            if events.get(key) is event:
+                del events[key]
