@@ -75,8 +75,9 @@ DEFAULT_MAX_PENDING_BYTES: Final = 1024 * 1024
 #: after a quiet spell is written at once. Readers on other workers see a chunk at
 #: most this much later than the producer's own client; every write costs the
 #: producer one Redis round trip (~130 us of CPU through coredis), so this bounds
-#: what logging costs per second of a stream.
-DEFAULT_FLUSH_INTERVAL: Final = 0.05
+#: what logging costs per second of a stream. (10 ms measured best in
+#: ``benchmarks/bench_resumable.py``: longer lets big queues build up, which costs more.)
+DEFAULT_FLUSH_INTERVAL: Final = 0.01
 #: Seconds the final writes (or the release) may take when the block exits.
 DEFAULT_CLEANUP_TIMEOUT: Final = 10.0
 #: Most bytes / chunks the flusher joins into one store write.
