@@ -1,5 +1,7 @@
 """The Python backend of AI SDK UI."""
 
+from ._asgi import Download as Download
+from ._asgi import UIMessageStreamResponse as UIMessageStreamResponse
 from ._chunks import FINISH_REASONS as FINISH_REASONS
 from ._chunks import AbortChunk as AbortChunk
 from ._chunks import CustomChunk as CustomChunk
@@ -39,6 +41,10 @@ from ._convert import UIMessageStreamConverter as UIMessageStreamConverter
 from ._convert import default_generate_id as default_generate_id
 from ._core import DEFAULT_ERROR_TEXT as DEFAULT_ERROR_TEXT
 from ._core import StreamEvent as StreamEvent
+from ._http import ErrorResponse as ErrorResponse
+from ._http import TextResponse as TextResponse
+from ._http import default_error_response as default_error_response
+from ._http import read_chat_request as read_chat_request
 from ._messages import CustomUIPart as CustomUIPart
 from ._messages import DataUIPart as DataUIPart
 from ._messages import DynamicToolUIPart as DynamicToolUIPart
@@ -57,6 +63,13 @@ from ._messages import UIMessage as UIMessage
 from ._messages import UIMessagePart as UIMessagePart
 from ._messages import ui_message_part_from_dict as ui_message_part_from_dict
 from ._messages import validate_ui_messages as validate_ui_messages
+from ._model_prompt import to_prompt as to_prompt
+from ._prompt import convert_to_model_messages as convert_to_model_messages
+from ._request import DEFAULT_CHAT_REQUEST_LIMITS as DEFAULT_CHAT_REQUEST_LIMITS
+from ._request import ChatRequest as ChatRequest
+from ._request import ChatRequestLimits as ChatRequestLimits
+from ._request import ChatRequestReader as ChatRequestReader
+from ._request import parse_chat_request as parse_chat_request
 from ._tools import ToolSpec as ToolSpec
 from ._tools import get_error_message as get_error_message
 from ._tools import tools_from_call_options as tools_from_call_options
@@ -70,14 +83,20 @@ from ._wire import sse_frame as sse_frame
 
 __all__ = [
     "AbortChunk",
+    "ChatRequest",
+    "ChatRequestLimits",
+    "ChatRequestReader",
     "CustomChunk",
     "CustomUIPart",
+    "DEFAULT_CHAT_REQUEST_LIMITS",
     "DEFAULT_ERROR_TEXT",
     "DONE_FRAME",
     "DataChunk",
     "DataUIPart",
+    "Download",
     "DynamicToolUIPart",
     "ErrorChunk",
+    "ErrorResponse",
     "FINISH_REASONS",
     "FileChunk",
     "FileUIPart",
@@ -107,6 +126,7 @@ __all__ = [
     "StreamEvent",
     "TextDeltaChunk",
     "TextEndChunk",
+    "TextResponse",
     "TextStartChunk",
     "TextUIPart",
     "ToolApproval",
@@ -126,13 +146,19 @@ __all__ = [
     "UIMessageChunk",
     "UIMessagePart",
     "UIMessageStreamConverter",
+    "UIMessageStreamResponse",
     "UI_MESSAGE_STREAM_HEADERS",
     "chunk_from_dict",
+    "convert_to_model_messages",
+    "default_error_response",
     "default_generate_id",
     "encode_chunk",
     "encode_sse",
     "get_error_message",
+    "parse_chat_request",
+    "read_chat_request",
     "sse_frame",
+    "to_prompt",
     "tools_from_call_options",
     "ui_message_part_from_dict",
     "validate_ui_messages",

@@ -175,24 +175,35 @@ def _record(value: Any, path: str) -> Mapping[str, Any]:
     return value
 
 
+def _records(value: Any) -> Any:
+    """``value`` as ``z.record``/``jsonValueSchema`` leave it: ``__proto__`` keys dropped."""
+    if isinstance(value, Mapping):
+        return {k: _records(v) for k, v in value.items() if k != "__proto__"}
+    if isinstance(value, list | tuple):
+        return [_records(v) for v in value]
+    return value
+
+
 def tool_metadata(value: Any, path: str) -> dict[str, Any]:
     """``Record<string, JSONValue>``."""
     json_value(_record(value, path), path)
-    return dict(value)
+    out: dict[str, Any] = _records(value)
+    return out
 
 
 def provider_metadata(value: Any, path: str) -> dict[str, dict[str, Any]]:
     """``providerMetadataSchema``: provider name -> ``Record<string, JSONValue>``."""
     for key, inner in _record(value, path).items():
         json_value(_record(inner, f"{path}.{key}"), f"{path}.{key}")
-    return {str(k): dict(v) for k, v in value.items()}
+    out: dict[str, dict[str, Any]] = _records(value)
+    return out
 
 
 def string_record(value: Any, path: str) -> dict[str, str]:
     """``Record<string, string>`` (a provider reference)."""
     for key, inner in _record(value, path).items():
         string(inner, f"{path}.{key}")
-    return dict(value)
+    return {str(k): str(v) for k, v in value.items() if k != "__proto__"}
 
 
 def check_keys(
