@@ -68,7 +68,7 @@ from ._wire import (
 __all__ = ["Download", "UIMessageStreamResponse"]
 
 Download = Callable[[str], Awaitable[bytes]]
-_END: Final = object()
+_END: Final[Any] = object()
 
 
 class _ClientGone(Exception):
