@@ -1,11 +1,12 @@
 // The reference client side: UI message stream bytes -> chunks -> the assistant UIMessage.
 //
 // stdin: {streams?: [{sse, message?}], validate?: [messages...]}
-// stdout: {results: [{message, chunks, errors}], validated?: [{ok, data?, error?}]}
+// stdout: {results: [{message, chunks, errors, valid}], validated?: [{ok, data?, error?}]}
 //
 // Each SSE text goes through `DefaultChatTransport.sendMessages` (its `fetch`
 // answers with the bytes, as a server would) and `readUIMessageStream` with
-// `terminateOnError`: exactly what `useChat` does with a response. `validate` runs
+// `terminateOnError`: exactly what `useChat` does with a response; `valid` says
+// whether `safeValidateUIMessages` accepts the message it built. `validate` runs
 // `safeValidateUIMessages` on each list of messages.
 import {
   DefaultChatTransport,
@@ -57,7 +58,8 @@ async function read({ sse, message, headers }) {
     errors.push(`reader: ${short(error)}`);
   }
   await collectChunks;
-  return { message: last ?? null, chunks, errors };
+  const valid = last == null ? null : (await safeValidateUIMessages({ messages: [last] })).success;
+  return { message: last ?? null, chunks, errors, valid };
 }
 
 const out = { results: [] };

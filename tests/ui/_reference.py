@@ -14,7 +14,7 @@ Normalisations (each is needed, none hides a behaviour):
   order of first appearance (``gen-<n>`` -> ``generated-<k>``);
 * the detail of a JSON syntax error in a tool call's input: it is V8's
   ``SyntaxError`` text in Node and Python's ``json`` text here
-  (``...Error message: <detail>``); everything around it is compared.
+  (``...Error message: SyntaxError: <detail>``); everything around it is compared.
 """
 
 from __future__ import annotations
@@ -35,14 +35,21 @@ from partstream.ui import (
     encode_sse,
 )
 
-__all__ = ["make_case", "normalise", "run_python", "run_reference", "split_sse"]
+__all__ = [
+    "make_case",
+    "normalise",
+    "renumber",
+    "run_client",
+    "run_prompt",
+    "run_python",
+    "run_reference",
+    "split_sse",
+]
 
 THROW_TEXT = "upstream broke: secret-token-123"
 _GENERATED = re.compile(r"gen-\d+")
-_JSON_DETAIL = re.compile(
-    r"(AI_JSONParseError: JSON parsing failed: .*?Error message: )(.*)$", re.S
-)
-_JSON_DETAIL_SSE = re.compile(r'(Error message: )((?:[^"\\]|\\.)*)')
+# The detail after "SyntaxError: " in a JSON string (escaped quotes and backslashes kept).
+_JSON_DETAIL = re.compile(r'(Error message: SyntaxError: )((?:[^"\\]|\\.)*)')
 
 
 def make_case(
@@ -144,24 +151,45 @@ def run_reference(cases: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return results
 
 
-def _renumber(text: str) -> str:
+def run_client(sse_texts: Sequence[str]) -> list[dict[str, Any]]:
+    """What the reference's client (``DefaultChatTransport`` + ``readUIMessageStream``)
+    makes of each SSE text: the message, the chunks, the errors."""
+    from tests.reference.node import run_driver
+
+    streams = [{"sse": sse} for sse in sse_texts]
+    out = run_driver("ui_client.mjs", {"streams": streams}, timeout=300)
+    results: list[dict[str, Any]] = out["results"]
+    return results
+
+
+def run_prompt(cases: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The reference's model messages and model prompt for each ``{messages, options}``."""
+    from tests.reference.node import run_driver
+
+    out = run_driver("ui_prompt.mjs", {"cases": list(cases)}, timeout=300)
+    results: list[dict[str, Any]] = out["results"]
+    return results
+
+
+def _comparable_text(text: str) -> str:
+    """JSON text with generated ids renumbered and JSON syntax error details masked."""
     seen: dict[str, str] = {}
-    return _GENERATED.sub(lambda m: seen.setdefault(m.group(), f"generated-{len(seen)}"), text)
+    text = _GENERATED.sub(lambda m: seen.setdefault(m.group(), f"generated-{len(seen)}"), text)
+    return _JSON_DETAIL.sub(r"\1<detail>", text)
+
+
+def renumber(value: Any) -> Any:
+    """``value`` (JSON) as compared: see the module docstring for the normalisations."""
+    return json.loads(_comparable_text(js_stringify(value)))
 
 
 def normalise(result: Mapping[str, Any]) -> dict[str, Any]:
-    """``result`` with the generated ids renumbered and JSON syntax error details masked."""
+    """The ``chunks`` and ``sse`` of ``result`` as compared (see the module docstring).
 
-    def mask(chunk: dict[str, Any]) -> dict[str, Any]:
-        text = chunk.get("errorText")
-        if chunk.get("type") == "tool-input-error" and isinstance(text, str):
-            chunk = {**chunk, "errorText": _JSON_DETAIL.sub(r"\1<detail>", text)}
-        return chunk
-
-    # Compare what the wire carries: JSON.stringify's text parsed back (numbers as JS has them).
-    chunks = json.loads(_renumber(js_stringify(result["chunks"])))
-    sse = _JSON_DETAIL_SSE.sub(r"\1<detail>", _renumber(result["sse"]))
-    return {"chunks": [mask(c) for c in chunks], "sse": sse}
+    Chunks are compared as what the wire carries: JSON.stringify's text parsed back
+    (numbers as JavaScript has them).
+    """
+    return {"chunks": renumber(result["chunks"]), "sse": _comparable_text(result["sse"])}
 
 
 def split_sse(sse: str) -> list[str]:

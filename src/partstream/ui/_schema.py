@@ -140,7 +140,7 @@ def enum(*choices: str) -> Validator:
     listed = ", ".join(repr(c) for c in choices)
 
     def check(value: Any, path: str) -> str:
-        if value not in allowed or not isinstance(value, str):
+        if not isinstance(value, str) or value not in allowed:
             raise bad(path, f"expected one of {listed}, got {value!r}")
         return value
 
