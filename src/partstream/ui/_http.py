@@ -64,7 +64,7 @@ ASGISend = Callable[[ASGIMessage], Awaitable[None]]
 MAX_ERROR_TEXT: Final = 500
 
 if TYPE_CHECKING:
-    ResponseBase = object
+    from starlette.responses import Response as ResponseBase
 else:
     try:  # Starlette/FastAPI endpoints return Response objects as they are.
         from starlette.responses import Response as ResponseBase

@@ -116,7 +116,8 @@ def _invalid_input(tool_name: str, cause: str) -> InvalidResponseDataError:
 def _json_parse_error(text: str, exc: Exception) -> str:
     # JSONParseError.toString() around the parser's SyntaxError; a syntax error's
     # detail is Python's wording, not V8's (a forbidden __proto__ key reads the same).
-    return f"AI_JSONParseError: JSON parsing failed: Text: {text}.\nError message: SyntaxError: {exc}"
+    detail = f"SyntaxError: {exc}"
+    return f"AI_JSONParseError: JSON parsing failed: Text: {text}.\nError message: {detail}"
 
 
 @final
