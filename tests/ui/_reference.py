@@ -134,13 +134,21 @@ def converter_for(case: Mapping[str, Any]) -> UIMessageStreamConverter:
 
 def run_python(case: Mapping[str, Any], *, batch: int = 3) -> dict[str, Any]:
     """The chunks (as dicts) and the SSE text of ``partstream.ui`` for ``case``."""
-    conv = converter_for(case)
     parts = [_resolve_file(p.from_dict(item)) for item in case["parts"]]  # type: ignore[arg-type]
+    conv = converter_for(case)
     chunks = conv.start()
     for i in range(0, len(parts), batch):
         chunks += conv.feed(parts[i : i + batch])
     chunks += conv.fail(RuntimeError(THROW_TEXT)) if case.get("throwAfter") else conv.finish()
-    return {"chunks": [c.to_dict() for c in chunks], "sse": encode_sse(chunks, done=True).decode()}
+    # The server's path: feed_sse, which must give encode_sse(feed(...)) exactly.
+    fast = converter_for(case)
+    sse = encode_sse(fast.start())
+    for i in range(0, len(parts), batch):
+        sse += fast.feed_sse(parts[i : i + batch])
+    end = fast.fail(RuntimeError(THROW_TEXT)) if case.get("throwAfter") else fast.finish()
+    sse += encode_sse(end, done=True)
+    assert sse == encode_sse(chunks, done=True), "feed_sse and encode_sse(feed) differ"
+    return {"chunks": [c.to_dict() for c in chunks], "sse": sse.decode()}
 
 
 def run_reference(cases: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:

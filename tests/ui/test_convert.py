@@ -30,6 +30,7 @@ from partstream.ui import (
     UIMessage,
     UIMessageChunk,
     UIMessageStreamConverter,
+    encode_sse,
     get_error_message,
     tools_from_call_options,
 )
@@ -231,6 +232,22 @@ def test_snapshot_restore_continues_exactly(parts: list[p.Part], data: st.DataOb
     got += second.feed(parts[cut:]) + second.finish()
     assert got == expected
     assert second.message_id == "m1"
+
+
+@given(part_sequences(), st.booleans(), st.integers(1, 8))
+def test_feed_sse_is_encode_sse_of_feed(parts: list[p.Part], metadata: bool, batch: int) -> None:
+    def options() -> dict[str, Any]:
+        meta = (lambda source: {"seen": type(source).__name__}) if metadata else None
+        return {**_options(_counter()), "message_metadata": meta}
+
+    slow, fast = UIMessageStreamConverter(**options()), UIMessageStreamConverter(**options())
+    expected = encode_sse(slow.start())
+    got = encode_sse(fast.start())
+    for i in range(0, len(parts), batch):
+        expected += encode_sse(slow.feed(parts[i : i + batch]))
+        got += fast.feed_sse(parts[i : i + batch])
+    assert got == expected
+    assert fast.snapshot() == slow.snapshot()
 
 
 def test_restore_refuses_what_is_not_a_snapshot() -> None:

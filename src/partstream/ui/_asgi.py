@@ -222,7 +222,7 @@ class UIMessageStreamResponse(ResponseBase):
             while batch is not _END:
                 if self._download is not None:
                     batch = await _resolve(batch, self._download)
-                data += encode_sse(conv.feed(batch))
+                data += conv.feed_sse(batch)
                 if data:
                     await self._send(send, data)
                     data = b""

@@ -32,6 +32,8 @@ __all__ = [
     "encode_chunk",
     "encode_sse",
     "sse_frame",
+    "text_delta_frame",
+    "text_delta_head",
 ]
 
 #: The headers of a UI message stream response (``UI_MESSAGE_STREAM_HEADERS``).
@@ -109,6 +111,22 @@ def _text_like(type_name: str) -> _Encoder:
         return body + b',"providerMetadata":' + js_json(pm) + b"}"
 
     return encode
+
+
+def text_delta_head(part_id: str) -> bytes:
+    """``data: {"type":"text-delta","id":<id>,"delta":`` (a text id's frame head)."""
+    return b'data: {"type":"text-delta","id":' + _string_json(part_id) + b',"delta":'
+
+
+def text_delta_frame(head: bytes, delta: str, provider_metadata: Any) -> bytes:
+    """The SSE frame of a text-delta chunk from its id's head."""
+    try:
+        body = head + _str(delta)
+    except UnicodeEncodeError:
+        body = head + js_json(delta)
+    if provider_metadata is None:
+        return body + b"}\n\n"
+    return body + b',"providerMetadata":' + js_json(provider_metadata) + b"}\n\n"
 
 
 _ENCODERS: Final[dict[type, _Encoder]] = {cls: _generic(cls) for cls in (*c.CHUNK_CLASSES,)}
