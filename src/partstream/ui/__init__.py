@@ -1,4 +1,82 @@
-"""The Python backend of AI SDK UI."""
+"""The Python backend of AI SDK UI: ``useChat``'s requests in, the UI message stream out.
+
+The browser side of the AI SDK (``useChat`` from ``@ai-sdk/react``, the ``Chat``
+class and ``DefaultChatTransport`` of ``ai`` 7.x) POSTs the chat's UI messages and
+reads back a *UI message stream*: server-sent events of JSON chunks
+(``x-vercel-ai-ui-message-stream: v1``). This package speaks both ends of that,
+exactly as the ``ai`` package's own server helpers do (``streamText(...)
+.toUIMessageStream()``, ``convertToModelMessages``, ``createUIMessageStreamResponse``),
+checked chunk for chunk and byte for byte against the published package in Node.
+
+* **Chunks** (:class:`TextDeltaChunk`, :class:`ToolInputAvailableChunk`, ... one
+  class per chunk type, :data:`UIMessageChunk`) and **UI messages**
+  (:class:`UIMessage` and its parts, tool parts in every state) as frozen attrs
+  classes with ``to_dict()`` (the reference's JSON, key for key) and
+  ``from_dict()`` (its validation; strict about unknown keys unless
+  ``strict=False``).
+* **Parts -> chunks**: :class:`UIMessageStreamConverter`, sans-IO, a pipeline stage
+  (``start()``/``feed(parts)``/``finish()``, ``abort()``/``fail()``, ``feed_sse()``
+  for bytes, ``snapshot()``/``restore()`` to continue elsewhere).
+* **The wire**: :func:`encode_sse` (``JSON.stringify``'s exact bytes),
+  :data:`DONE_FRAME`, :data:`UI_MESSAGE_STREAM_HEADERS`.
+* **HTTP**: :class:`UIMessageStreamResponse` (an ASGI app and a Starlette/FastAPI
+  response; errors before the first part become HTTP errors, see
+  :func:`default_error_response`; the upstream stops when the browser leaves),
+  :func:`read_chat_request` (the request body read with :class:`ChatRequestLimits`).
+* **Messages -> prompt**: :func:`convert_to_model_messages` and :func:`to_prompt`
+  (the LanguageModelV4 prompt ``model.stream(prompt=...)`` takes).
+
+A chat endpoint (Starlette; FastAPI alike)::
+
+    async def chat(request):
+        try:
+            chat = await read_chat_request(request)
+            prompt = to_prompt(chat.messages, system="You are a helpful assistant.")
+        except PartstreamError as exc:  # a 400 that names the problem
+            return TextResponse.for_error(default_error_response(exc))
+        converter = UIMessageStreamConverter(
+            tools=tools_from_call_options(TOOLS), send_sources=True
+        )
+        return UIMessageStreamResponse(
+            model.stream(prompt, tools=TOOLS), converter=converter
+        )
+
+Where partstream deliberately differs from the reference (the one table of them):
+
+=========================  ================================  ================================
+behaviour                  the reference                     partstream, and why
+=========================  ================================  ================================
+unknown keys in            kept (chunks: ``looseObject``)    refused by default (a typo is a
+``from_dict``              or dropped (messages:             bug); ``strict=False`` does as
+                           ``z.object``)                     the reference, and chat
+                                                             requests default to it
+the model call fails       a 200 with an ``error`` chunk     a non-2xx answer with a short
+(HTTP 401/429/5xx, no                                        text (429 keeps Retry-After);
+connection)                                                  ``useChat`` shows the text
+the stream breaks after    the body aborts (merged in        an ``error`` chunk, then
+the start                  ``createUIMessageStream``: an     ``[DONE]`` (the latter)
+                           ``error`` chunk)
+generated files by URL     downloaded, sent as a data URL    the URL is sent on (no hidden
+                                                             IO); ``download=`` on the
+                                                             response does as the reference
+URLs in the prompt         normalised by ``new URL()``;      passed on as written; the
+                           downloaded when the model does    Google model takes every URL
+                           not take them
+a tool call's JSON         V8's ``SyntaxError`` text         Python's ``json`` text (the rest
+syntax error text                                            of the message is the same)
+tools                      executed (``execute``), further   one model call per stream (the
+                           steps, input checked by the       application runs its tools);
+                           tool's schema                     ``ToolSpec.validate`` optional;
+                                                             provider tools keep their input
+                                                             (Google's ``z.object({})``
+                                                             schemas would empty it)
+``messageMetadata``        called with ``TextStreamPart``s   called with partstream parts and
+                                                             :class:`StreamEvent` (start,
+                                                             steps, finish, abort)
+warnings (call warnings,   logged                            not logged (the caller has them)
+differing tool errors)
+=========================  ================================  ================================
+"""
 
 from ._asgi import Download as Download
 from ._asgi import UIMessageStreamResponse as UIMessageStreamResponse

@@ -16,7 +16,7 @@ refuses unknown keys; with ``strict=False`` it ignores them, as the reference's
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Final, Literal, TypeAlias, final
+from typing import Any, ClassVar, Final, Literal, TypeAlias, final, get_args
 
 import attrs
 
@@ -455,36 +455,8 @@ UIMessageChunk: TypeAlias = (
     | MessageMetadataChunk
 )
 
-_FIXED: Final[tuple[type[_Chunk], ...]] = (
-    StartChunk,
-    StartStepChunk,
-    FinishStepChunk,
-    ResetStepChunk,
-    TextStartChunk,
-    TextDeltaChunk,
-    TextEndChunk,
-    ReasoningStartChunk,
-    ReasoningDeltaChunk,
-    ReasoningEndChunk,
-    ErrorChunk,
-    ToolInputStartChunk,
-    ToolInputDeltaChunk,
-    ToolInputAvailableChunk,
-    ToolInputErrorChunk,
-    ToolApprovalRequestChunk,
-    ToolApprovalResponseChunk,
-    ToolOutputAvailableChunk,
-    ToolOutputErrorChunk,
-    ToolOutputDeniedChunk,
-    CustomChunk,
-    SourceUrlChunk,
-    SourceDocumentChunk,
-    FileChunk,
-    ReasoningFileChunk,
-    SteeringMessageChunk,
-    FinishChunk,
-    AbortChunk,
-    MessageMetadataChunk,
+_FIXED: Final[tuple[type[_Chunk], ...]] = tuple(
+    cls for cls in get_args(UIMessageChunk) if cls is not DataChunk
 )
 #: Every chunk class.
 CHUNK_CLASSES: Final[tuple[type[_Chunk], ...]] = (*_FIXED, DataChunk)
