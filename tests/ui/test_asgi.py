@@ -102,17 +102,23 @@ def _expected(parts: list[p.Part], converter: UIMessageStreamConverter | None = 
     return encode_sse(conv.start() + conv.feed(parts) + conv.finish(), done=True)
 
 
+async def _lifespan(receive: Any, send: Any) -> None:
+    """The ASGI lifespan protocol: nothing to set up or tear down."""
+    while True:
+        message = await receive()
+        await send({"type": message["type"] + ".complete"})
+        if message["type"] == "lifespan.shutdown":
+            return
+
+
 @asynccontextmanager
 async def _serving(make: Callable[[], Any]) -> AsyncIterator[str]:
     """Serve ``make()`` (a fresh response per request) as a bare ASGI app."""
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
-            while True:
-                message = await receive()
-                await send({"type": message["type"] + ".complete"})
-                if message["type"] == "lifespan.shutdown":
-                    return
+            await _lifespan(receive, send)
+            return
         await make()(scope, receive, send)
 
     async with serve_asgi(app) as served:
@@ -380,11 +386,8 @@ async def test_generated_files_by_url_are_downloaded_when_asked(anyio_backend: s
 def _limited_app(limits: ChatRequestLimits, read: list[int]) -> Any:
     async def app(scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
-            while True:
-                message = await receive()
-                await send({"type": message["type"] + ".complete"})
-                if message["type"] == "lifespan.shutdown":
-                    return
+            await _lifespan(receive, send)
+            return
 
         async def counting() -> Any:
             message = await receive()

@@ -189,12 +189,17 @@ def test_classes_mirror_the_reference_schema() -> None:
     }
 
 
-def test_every_chunk_class_is_final_and_exported() -> None:
+def test_every_public_class_is_final_and_every_chunk_class_exported() -> None:
+    import inspect
+
     import partstream.ui as ui
 
     for cls in CHUNK_CLASSES:
-        assert getattr(cls, "__final__", False), cls
         assert getattr(ui, cls.__name__) is cls
+    for name in ui.__all__:
+        obj = getattr(ui, name)
+        if inspect.isclass(obj):
+            assert getattr(obj, "__final__", False), f"ui.{name} is not @final"
 
 
 @given(

@@ -6,14 +6,15 @@
 - :func:`chat_request_bodies`: the JSON bodies ``DefaultChatTransport`` sends.
 
 Values stay within what JSON carries between Python and JavaScript (finite
-numbers, string keys); URLs come from a set that includes invalid ones and data
+numbers, string keys) and what the reference's schemas keep as they are (no
+``__proto__`` key in a record); URLs come from a set that includes invalid ones and data
 URLs whose bytes carry image signatures, to exercise the prompt conversion.
 """
 
 from __future__ import annotations
 
 import base64
-from typing import Any
+from typing import Any, get_args
 
 from hypothesis import strategies as st
 
@@ -25,11 +26,22 @@ __all__ = ["chat_request_bodies", "ui_message_chunks", "ui_message_parts", "ui_m
 _text = st.text(max_size=16)
 _ids = st.text(min_size=1, max_size=10)
 _flag = st.none() | st.booleans()
-_pm = provider_metadata()
+
+
+def _no_proto(value: Any) -> Any:
+    # zod's records drop "__proto__" keys: these values are kept as they are.
+    if isinstance(value, dict):
+        return {k: _no_proto(v) for k, v in value.items() if k != "__proto__"}
+    if isinstance(value, list):
+        return [_no_proto(v) for v in value]
+    return value
+
+
+_pm = provider_metadata().map(_no_proto)
 _opt_text = st.none() | _text
 _json = json_values(6)
 _tool_names = st.sampled_from(["getWeather", "google_search", "lookup", "a-b"])
-_tool_metadata = st.none() | st.dictionaries(_text, json_values(3), max_size=2)
+_tool_metadata = st.none() | st.dictionaries(_text, json_values(3), max_size=2).map(_no_proto)
 
 _SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff\xe0", b"GIF89a", b"%PDF-1.7", b"ID3\x03")
 
@@ -80,19 +92,7 @@ def _approval(kind: str) -> st.SearchStrategy[ui.ToolApproval | None]:
 
 @st.composite
 def _tool_fields(draw: st.DrawFn) -> dict[str, Any]:
-    state = draw(
-        st.sampled_from(
-            [
-                "input-streaming",
-                "input-available",
-                "approval-requested",
-                "approval-responded",
-                "output-available",
-                "output-error",
-                "output-denied",
-            ]
-        )
-    )
+    state = draw(st.sampled_from(get_args(ui.ToolState)))
     fields: dict[str, Any] = {
         "tool_call_id": draw(_ids),
         "state": state,

@@ -39,7 +39,7 @@ import math
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AsyncExitStack
-from typing import Any, Final
+from typing import Any, Final, final
 
 import anyio
 
@@ -135,6 +135,7 @@ async def _resolve(batch: list[Any], download: Download) -> list[Any]:
     return out
 
 
+@final
 class UIMessageStreamResponse(ResponseBase):
     """Stream a model's parts as the UI message stream (see the module docstring)."""
 

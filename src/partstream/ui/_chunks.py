@@ -22,7 +22,7 @@ import attrs
 
 from ..errors import InvalidArgumentError
 from ._fields import Shape, field, from_data
-from ._messages import FileUIPart, TextUIPart, citations
+from ._messages import FileUIPart, TextUIPart, citations, steering_parts
 from ._schema import bad, boolean, enum, json_value, provider_metadata, string, tool_metadata
 
 __all__ = [
@@ -350,24 +350,6 @@ class ReasoningFileChunk(_Chunk):
     provider_metadata: PM | None = _pm()
 
 
-def _steering(value: Any, path: str, strict: bool) -> tuple[TextUIPart | FileUIPart, ...]:
-    if not isinstance(value, list | tuple):
-        raise bad(path, "expected an array of parts")
-    out: list[TextUIPart | FileUIPart] = []
-    for i, item in enumerate(value):
-        kind = item.get("type") if isinstance(item, Mapping) else None
-        where = f"{path}[{i}]"
-        if kind == "text":
-            if strict and not set(item) <= {"type", "text", "providerMetadata"}:
-                raise bad(where, "a steering text part has only text and providerMetadata")
-            out.append(from_data(TextUIPart, item, where, strict))
-        elif kind == "file":
-            out.append(from_data(FileUIPart, item, where, strict))
-        else:
-            raise bad(where, "expected a text or file part")
-    return tuple(out)
-
-
 @final
 @attrs.frozen
 class SteeringMessageChunk(_Chunk):
@@ -376,7 +358,7 @@ class SteeringMessageChunk(_Chunk):
     type: ClassVar[Literal["steering-message"]] = "steering-message"
     id: str = field("id", string, required=True)
     parts: tuple[TextUIPart | FileUIPart, ...] = field(
-        "parts", string, required=True, nested=_steering
+        "parts", string, required=True, nested=steering_parts
     )
 
 

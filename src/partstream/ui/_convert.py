@@ -39,7 +39,6 @@ from .. import parts as p
 from ..errors import InvalidArgumentError, InvalidResponseDataError
 from . import _chunks as c
 from ._core import HANDLERS, ConverterCore, MetadataSource, StepState, StreamEvent
-from ._fields import fast_builder
 from ._messages import UIMessage
 from ._tools import Tools
 from ._wire import encode_sse, text_delta_frame, text_delta_head
@@ -50,8 +49,6 @@ __all__ = ["SNAPSHOT_VERSION", "UIMessageStreamConverter", "default_generate_id"
 SNAPSHOT_VERSION: Final = 1
 _ALPHABET: Final = _string.ascii_letters + _string.digits
 ToolChoice = str | Mapping[str, Any] | None
-
-_text_delta = fast_builder(c.TextDeltaChunk)
 
 
 def default_generate_id() -> str:
@@ -183,32 +180,9 @@ class UIMessageStreamConverter(ConverterCore):
                 raise InvalidArgumentError("call start() before feed()")
             return []
         out: list[c.UIMessageChunk] = []
-        state = self._state
-        plain = self._message_metadata is None
         items: Iterable[Any] = batch
         for part in items:
             kind = type(part)
-            if kind is p.TextDelta and plain and state.started:
-                # The hot path, inlined from ConverterCore._text_delta (same rules).
-                delta = part.delta
-                pm = part.provider_metadata
-                if not delta and pm is None:
-                    continue
-                pid = state.text_ids.get(part.id, part.id)
-                first = self._first_text
-                if first is None:
-                    self._first_text = first = pid
-                if pid == first:
-                    if pm is not None:
-                        self._text_pm = pm
-                    if delta:
-                        pm = self._text_pm
-                if delta:
-                    state.output = True
-                out.append(_text_delta(pid, delta, pm))
-                if pid not in state.active_text:
-                    self._missing(out, "text", pid)
-                continue
             handler = HANDLERS.get(kind)
             if handler is None:
                 raise InvalidArgumentError(f"not a stream part: {kind.__name__}")
@@ -231,22 +205,11 @@ class UIMessageStreamConverter(ConverterCore):
         for part in items:
             kind = type(part)
             if kind is p.TextDelta and plain and state.started:
-                # The rules of the hot path of feed(), then the frame's bytes.
-                delta = part.delta
-                pm = part.provider_metadata
-                if not delta and pm is None:
+                # A text delta's frame without a chunk object (the rules are the same).
+                rules = self._text_delta_rules(part)
+                if rules is None:
                     continue
-                pid = state.text_ids.get(part.id, part.id)
-                first = self._first_text
-                if first is None:
-                    self._first_text = first = pid
-                if pid == first:
-                    if pm is not None:
-                        self._text_pm = pm
-                    if delta:
-                        pm = self._text_pm
-                if delta:
-                    state.output = True
+                pid, delta, pm = rules
                 if pending:
                     out.append(encode_sse(pending))
                     pending = []

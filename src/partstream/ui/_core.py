@@ -21,12 +21,14 @@ from .. import parts as p
 from ..codecs.interactions._jsjson import js_stringify
 from ..errors import InvalidResponseDataError
 from . import _chunks as c
+from ._fields import fast_builder
 from ._tools import ParsedToolCall, Tools, get_error_message, parse_tool_call
 
 __all__ = ["DEFAULT_ERROR_TEXT", "HANDLERS", "ConverterCore", "StepState", "StreamEvent"]
 
 #: The error text the reference shows when no ``on_error`` is given.
 DEFAULT_ERROR_TEXT: Final = "An error occurred."
+_text_delta_chunk = fast_builder(c.TextDeltaChunk)
 
 
 @final
@@ -170,24 +172,37 @@ class ConverterCore:
         state.active_text.add(rid)
         self._emit(out, part, c.TextStartChunk(rid, part.provider_metadata))
 
-    def _text_delta(self, part: p.TextDelta, out: list[Any]) -> None:
-        self._begin(out)
+    def _text_delta_rules(self, part: p.TextDelta) -> tuple[str, str, Any] | None:
+        """A text delta's id, text and metadata as they reach the UI (``None``: dropped).
+
+        The step drops empty deltas and maps the id to the stream-unique one; the
+        text output transform gives the later deltas of the step's first text
+        block the last provider metadata it saw.
+        """
         delta, pm = part.delta, part.provider_metadata
         if not delta and pm is None:
-            return  # empty deltas are dropped by the step
-        state = self._state
-        pid = state.text_ids.get(part.id, part.id)
-        if self._first_text is None:
-            self._first_text = pid
-        if pid == self._first_text:
+            return None
+        pid = self._state.text_ids.get(part.id, part.id)
+        first = self._first_text
+        if first is None:
+            self._first_text = first = pid
+        if pid == first:
             if pm is not None:
                 self._text_pm = pm
             if delta:
                 pm = self._text_pm
         if delta:
-            state.output = True
-        self._emit(out, part, c.TextDeltaChunk(pid, delta, pm))
-        if pid not in state.active_text:
+            self._state.output = True
+        return pid, delta, pm
+
+    def _text_delta(self, part: p.TextDelta, out: list[Any]) -> None:
+        self._begin(out)
+        rules = self._text_delta_rules(part)
+        if rules is None:
+            return
+        pid, delta, pm = rules
+        self._emit(out, part, _text_delta_chunk(pid, delta, pm))
+        if pid not in self._state.active_text:
             self._missing(out, "text", pid)
 
     def _text_end(self, part: p.TextEnd, out: list[Any]) -> None:

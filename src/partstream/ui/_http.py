@@ -120,6 +120,7 @@ def _header_list(headers: Mapping[str, str] | None) -> list[tuple[bytes, bytes]]
     return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (headers or {}).items()]
 
 
+@final
 class TextResponse(ResponseBase):
     """A plain text ASGI response (``text/plain; charset=utf-8``)."""
 

@@ -47,6 +47,7 @@ __all__ = [
     "UIMessage",
     "UIMessagePart",
     "citations",
+    "steering_parts",
     "ui_message_part_from_dict",
     "validate_ui_messages",
 ]
@@ -178,7 +179,8 @@ class StepStartUIPart(_Part):
     type: ClassVar[Literal["step-start"]] = "step-start"
 
 
-def _steering_parts(value: Any, path: str, strict: bool) -> tuple[TextUIPart | FileUIPart, ...]:
+def steering_parts(value: Any, path: str, strict: bool) -> tuple[TextUIPart | FileUIPart, ...]:
+    """The text and file parts of a steering message (in a chunk or a message part)."""
     if not isinstance(value, list | tuple):
         raise bad(path, "expected an array of parts")
     out: list[TextUIPart | FileUIPart] = []
@@ -215,7 +217,7 @@ class SteeringMessageUIPart(_Part):
     type: ClassVar[Literal["steering-message"]] = "steering-message"
     id: str = field("id", string, required=True)
     parts: tuple[TextUIPart | FileUIPart, ...] = field(
-        "parts", string, required=True, nested=_steering_parts
+        "parts", string, required=True, nested=steering_parts
     )
 
 
