@@ -23,7 +23,16 @@ import attrs
 from ..errors import InvalidArgumentError
 from ._fields import Shape, field, from_data
 from ._messages import FileUIPart, TextUIPart, citations, steering_parts
-from ._schema import bad, boolean, enum, json_value, provider_metadata, string, tool_metadata
+from ._schema import (
+    bad,
+    boolean,
+    data_type,
+    enum,
+    json_value,
+    provider_metadata,
+    string,
+    tool_metadata,
+)
 
 __all__ = [
     "CHUNK_CLASSES",
@@ -362,24 +371,18 @@ class SteeringMessageChunk(_Chunk):
     )
 
 
-def _data_type(value: Any, path: str) -> str:
-    if not isinstance(value, str) or not value.startswith("data-"):
-        raise bad(path, 'Type must start with "data-"')
-    return value
-
-
 @final
 @attrs.frozen
 class DataChunk(_Chunk):
     """Application data, ``type`` ``"data-<name>"``; ``transient`` data is not kept."""
 
-    type: str = field("type", _data_type, required=True)
+    type: str = field("type", data_type, required=True)
     data: Any = field("data", json_value, required=True, null="keep")
     id: str | None = field("id", string)
     transient: bool | None = field("transient", boolean)
 
     def __attrs_post_init__(self) -> None:
-        _data_type(self.type, "type")
+        data_type(self.type, "type")
 
 
 @final

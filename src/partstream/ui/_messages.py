@@ -20,6 +20,7 @@ import attrs
 from ._fields import Shape, field, from_data
 from ._schema import (
     bad,
+    data_type,
     enum,
     integer,
     json_value,
@@ -221,18 +222,12 @@ class SteeringMessageUIPart(_Part):
     )
 
 
-def _data_type(value: Any, path: str) -> str:
-    if not isinstance(value, str) or not value.startswith("data-"):
-        raise bad(path, 'type must start with "data-"')
-    return value
-
-
 @final
 @attrs.frozen
 class DataUIPart(_Part):
     """Application data, ``type`` ``"data-<name>"``; ``data`` is any JSON value."""
 
-    type: str = field("type", _data_type, required=True)
+    type: str = field("type", data_type, required=True)
     data: Any = field("data", json_value, required=True, null="keep")
     id: str | None = field("id", string)
 

@@ -30,6 +30,7 @@ __all__ = [
     "bad",
     "boolean",
     "check_keys",
+    "data_type",
     "enum",
     "integer",
     "js_json",
@@ -145,6 +146,13 @@ def enum(*choices: str) -> Validator:
         return value
 
     return check
+
+
+def data_type(value: Any, path: str) -> str:
+    """The type of a data chunk or part: ``data-<name>``."""
+    if not isinstance(value, str) or not value.startswith("data-"):
+        raise bad(path, 'type must start with "data-"')
+    return value
 
 
 def json_value(value: Any, path: str) -> Any:
