@@ -22,7 +22,13 @@ from ..codecs.interactions._jsjson import js_stringify
 from ..errors import InvalidResponseDataError
 from . import _chunks as c
 from ._fields import fast_builder
-from ._tools import ParsedToolCall, Tools, get_error_message, parse_tool_call
+from ._tools import (
+    ParsedToolCall,
+    Tools,
+    get_error_message,
+    parse_tool_call,
+    tool_choice_violation,
+)
 
 __all__ = ["DEFAULT_ERROR_TEXT", "HANDLERS", "ConverterCore", "StepState", "StreamEvent"]
 
@@ -444,33 +450,14 @@ class ConverterCore:
         self._begin(out)
         state = self._state
         reason = part.finish_reason.unified
-        violation = self._tool_choice_violation(reason)
+        kind, name = self._tool_choice
+        names = [call[0] for call in state.tool_calls.values()]
+        violation = tool_choice_violation(kind, name, names, reason)
         state.terminal = True
         state.usage = part.usage
         state.finish_reason = "error" if violation is not None else reason
         if violation is not None:
             self._error(out, violation, p.Error(error=str(violation)))
-
-    def _tool_choice_violation(self, reason: str) -> InvalidResponseDataError | None:
-        kind, name = self._tool_choice
-        calls = self._state.tool_calls
-        if kind == "auto":
-            return None
-        if kind == "none":
-            if not calls:
-                return None
-            message = "Model response contained a tool call even though tool choice was none."
-        elif reason == "interrupted" or any(
-            kind == "required" or call[0] == name for call in calls.values()
-        ):
-            return None
-        elif kind == "required":
-            message = (
-                "Model response did not contain a tool call even though tool choice was required."
-            )
-        else:
-            message = f"Model response did not contain a call to the required tool '{name}'."
-        return InvalidResponseDataError(f"AI_ToolChoiceViolationError: {message}")
 
     def _opens_step(self, part: Any, out: list[Any]) -> None:
         # response-metadata and raw parts make no chunk, but they open the step.

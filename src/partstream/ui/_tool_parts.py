@@ -117,7 +117,7 @@ _STATE: Final = enum(*_STATES)
 _ENCODING: Final = enum("json", "text")
 # Keys whose value is written even when it is None (JSON null), per state.
 _KEEP_NULL: Final = {
-    "input": frozenset(_s for _s, (_, req, _n, _a) in _STATES.items() if "input" in req),
+    "input": frozenset(state for state, spec in _STATES.items() if "input" in spec[1]),
     "output": frozenset({"output-available"}),
 }
 

@@ -30,6 +30,7 @@ __all__ = [
     "Tools",
     "get_error_message",
     "parse_tool_call",
+    "tool_choice_violation",
     "tools_from_call_options",
 ]
 
@@ -118,6 +119,27 @@ def _json_parse_error(text: str, exc: Exception) -> str:
     # detail is Python's wording, not V8's (a forbidden __proto__ key reads the same).
     detail = f"SyntaxError: {exc}"
     return f"AI_JSONParseError: JSON parsing failed: Text: {text}.\nError message: {detail}"
+
+
+def tool_choice_violation(
+    kind: str, tool_name: str | None, called: Sequence[str], finish_reason: str
+) -> InvalidResponseDataError | None:
+    """``ToolChoiceViolationError`` when the calls do not satisfy the enforced tool choice."""
+    if kind == "auto":
+        return None
+    if kind == "none":
+        if not called:
+            return None
+        message = "Model response contained a tool call even though tool choice was none."
+    elif finish_reason == "interrupted" or any(
+        kind == "required" or name == tool_name for name in called
+    ):
+        return None
+    elif kind == "required":
+        message = "Model response did not contain a tool call even though tool choice was required."
+    else:
+        message = f"Model response did not contain a call to the required tool '{tool_name}'."
+    return InvalidResponseDataError(f"AI_ToolChoiceViolationError: {message}")
 
 
 @final
