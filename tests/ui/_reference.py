@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from partstream import parts as p
-from partstream.codecs.interactions._jsjson import js_stringify
+from partstream.codecs.interactions._javascript_json import js_stringify
 from partstream.ui import (
     StreamEvent,
     ToolSpec,

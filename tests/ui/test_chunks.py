@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from tests.reference.node import NODE_MODULES, ensure_installed
 
-from partstream.codecs.interactions._jsjson import js_stringify
+from partstream.codecs.interactions._javascript_json import js_stringify
 from partstream.errors import InvalidArgumentError
 from partstream.testing import json_values, ui_message_chunks
 from partstream.ui import (

@@ -18,7 +18,7 @@ from typing import Any, Final, Literal, final
 import attrs
 
 from .. import parts as p
-from ..codecs.interactions._jsjson import js_stringify
+from ..codecs.interactions._javascript_json import js_stringify
 from ..errors import InvalidResponseDataError
 from . import _chunks as c
 from ._fields import fast_builder

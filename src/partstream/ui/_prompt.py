@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
-from ..codecs.interactions._jsjson import js_stringify, secure_json_parse
+from ..codecs.interactions._javascript_json import js_stringify, secure_json_parse
 from ..errors import InvalidArgumentError
 from ._messages import (
     CustomUIPart,

@@ -21,7 +21,7 @@ from typing import Any, Final
 
 import msgspec
 
-from ..codecs.interactions._jsjson import js_stringify
+from ..codecs.interactions._javascript_json import js_stringify
 from ..errors import InvalidArgumentError
 
 __all__ = [

@@ -21,7 +21,7 @@ from typing import Any, Final, Literal, final
 
 import attrs
 
-from ..codecs.interactions._jsjson import js_stringify, secure_json_parse
+from ..codecs.interactions._javascript_json import js_stringify, secure_json_parse
 from ..errors import InvalidArgumentError, InvalidResponseDataError
 
 __all__ = [
