@@ -32,7 +32,7 @@ from ._writer import (
 )
 
 if TYPE_CHECKING:
-    from ._protocol import OnStop, ResumableStore
+    from ._primitives import OnStop, StorePrimitives
 
 __all__ = ["StoreBase", "default_owner", "new_run_id"]
 
@@ -126,7 +126,7 @@ class StoreBase:
         ``replace``) and takes its lease; ``state`` is the state document of the
         empty log (where a takeover before the first append starts).
         """
-        store: ResumableStore = self  # type: ignore[assignment]
+        store: StorePrimitives = self  # type: ignore[assignment]
         check_chat_id(chat_id)
         encoded = encode_state(state) if state is not None else None
         who = owner or default_owner()
@@ -163,7 +163,7 @@ class StoreBase:
         valid at ``writer.run.state_offset``, and the writer appends at
         ``writer.run.offset``.
         """
-        store: ResumableStore = self  # type: ignore[assignment]
+        store: StorePrimitives = self  # type: ignore[assignment]
         check_chat_id(chat_id)
         who = owner or default_owner()
         ttl = self._lease_ttl_for(lease_ttl)
@@ -175,7 +175,7 @@ class StoreBase:
 
     def _writer(
         self,
-        store: ResumableStore,
+        store: StorePrimitives,
         open_run: Any,
         on_stop: OnStop,
         abort_chunks: Sequence[Chunk],
@@ -204,7 +204,7 @@ class StoreBase:
 
         It replays the log from there, then follows it live to its end marker.
         """
-        store: ResumableStore = self  # type: ignore[assignment]
+        store: StorePrimitives = self  # type: ignore[assignment]
         return LogReader(
             store,
             chat_id,

@@ -17,7 +17,7 @@ from ..errors import InvalidArgumentError, NoActiveRunError, ProducerGoneError
 from ._types import DEFAULT_ORPHAN_TIMEOUT, LogEnd, RunInfo, check_chat_id, check_int
 
 if TYPE_CHECKING:
-    from ._protocol import ResumableStore
+    from ._primitives import StorePrimitives
 
 __all__ = ["DEFAULT_BATCH_ENTRIES", "DEFAULT_POLL_INTERVAL", "LogBatches", "LogReader"]
 
@@ -59,7 +59,7 @@ class LogReader:
 
     def __init__(
         self,
-        store: ResumableStore,
+        store: StorePrimitives,
         chat_id: str,
         *,
         run_id: str | None = None,

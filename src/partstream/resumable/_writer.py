@@ -57,9 +57,11 @@ from ._types import (
     encode_chunks,
     encode_state,
 )
+from ._write_queue import WriteItem as _Item
+from ._write_queue import take_write
 
 if TYPE_CHECKING:
-    from ._protocol import OnStop, ResumableStore
+    from ._primitives import OnStop, StorePrimitives
 
 __all__ = [
     "DEFAULT_CLEANUP_TIMEOUT",
@@ -80,36 +82,7 @@ DEFAULT_MAX_PENDING_BYTES: Final = 1024 * 1024
 DEFAULT_FLUSH_INTERVAL: Final = 0.01
 #: Seconds the final writes (or the release) may take when the block exits.
 DEFAULT_CLEANUP_TIMEOUT: Final = 10.0
-#: Most bytes / chunks the flusher joins into one store write.
-_MAX_WRITE_BYTES: Final = 512 * 1024
-_MAX_WRITE_CHUNKS: Final = 4096
-
 Opener = Callable[[], Awaitable[tuple[Lease, RunInfo]]]
-
-
-@final
-class _Item:
-    """One queued append: its chunks and what the store keeps with them."""
-
-    __slots__ = ("chunks", "end", "interaction_id", "offset", "reason", "size", "state")
-
-    def __init__(
-        self,
-        chunks: list[bytes],
-        size: int,
-        offset: int,
-        state: bytes | None,
-        interaction_id: str | None,
-        end: EndKind | None = None,
-        reason: str | None = None,
-    ) -> None:
-        self.chunks = chunks
-        self.size = size
-        self.offset = offset  # the log's length once these chunks are in
-        self.state = state
-        self.interaction_id = interaction_id
-        self.end = end
-        self.reason = reason
 
 
 @final
@@ -153,7 +126,7 @@ class LogWriter:
 
     def __init__(
         self,
-        store: ResumableStore,
+        store: StorePrimitives,
         open_run: Opener,
         *,
         on_stop: OnStop = "cancel",
@@ -362,31 +335,11 @@ class LogWriter:
             self._tg.cancel_scope.cancel()
         self._notify()
 
-    def _take(self) -> tuple[list[_Item], list[bytes], int]:
-        """The queued items the next write joins, their chunks, their bytes."""
-        taken: list[_Item] = []
-        chunks: list[bytes] = []
-        size = 0
-        # A write is one log entry, and the caps trim whole entries: keep it within them.
-        max_bytes = min(_MAX_WRITE_BYTES, self._max_bytes)
-        max_chunks = min(_MAX_WRITE_CHUNKS, self._max_chunks)
-        for item in self._pending:
-            if self._inflight:
-                if len(taken) == self._inflight:
-                    break
-            elif taken and (
-                size + item.size > max_bytes or len(chunks) + len(item.chunks) > max_chunks
-            ):
-                break
-            taken.append(item)
-            chunks.extend(item.chunks)
-            size += item.size
-            if item.end is not None:
-                break
-        return taken, chunks, size
-
     async def _write_next(self) -> None:
-        taken, chunks, size = self._take()
+        # A write is one log entry, and the caps trim whole entries: keep it within them.
+        taken, chunks, size = take_write(
+            self._pending, self._inflight, max_bytes=self._max_bytes, max_chunks=self._max_chunks
+        )
         state = state_offset = interaction_id = None
         for item in taken:
             if item.state is not None:
