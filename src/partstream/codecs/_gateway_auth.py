@@ -18,12 +18,12 @@ Sans-IO: no anyio, no httpx.
 from __future__ import annotations
 
 import base64
-import binascii
 import re
 from typing import Final
 from urllib.parse import urlsplit
 
 from ..errors import InvalidArgumentError
+from ._base64 import base64_to_bytes
 
 __all__ = [
     "GATEWAY_AUTH_SUBPROTOCOL_PREFIX",
@@ -48,9 +48,6 @@ GATEWAY_TEAM_SUBPROTOCOL_PREFIX: Final = "ai-gateway-team."
 # tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" /
 #         "`" / "|" / "~" / DIGIT / ALPHA
 _TOKEN: Final = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-# WHATWG forgiving-base64: ASCII whitespace is dropped before decoding.
-_ASCII_WHITESPACE: Final = str.maketrans("", "", "\t\n\f\r ")
-_BASE64_BODY: Final = re.compile(r"[A-Za-z0-9+/]*")
 
 
 def is_subprotocol_token(value: str) -> bool:
@@ -118,20 +115,6 @@ def get_gateway_realtime_auth_token(header: str | None) -> str | None:
     return entry[len(GATEWAY_AUTH_SUBPROTOCOL_PREFIX) :] or None
 
 
-def _forgiving_base64_decode(data: str) -> bytes | None:
-    """WHATWG "forgiving-base64 decode" (what ``atob`` does); ``None`` on failure."""
-    data = data.translate(_ASCII_WHITESPACE)
-    if len(data) % 4 == 0 and data.endswith("="):
-        data = data[:-2] if data.endswith("==") else data[:-1]
-    if len(data) % 4 == 1 or _BASE64_BODY.fullmatch(data) is None:
-        return None
-    try:
-        # Leftover bits in the last character are discarded, as the spec says.
-        return binascii.a2b_base64(data + "=" * (-len(data) % 4))
-    except binascii.Error:  # pragma: no cover - the checks above rule it out
-        return None
-
-
 def get_gateway_realtime_team_id_or_slug(header: str | None) -> str | None:
     """Server side: the team id or slug in a raw ``Sec-WebSocket-Protocol`` value, or ``None``.
 
@@ -148,8 +131,7 @@ def get_gateway_realtime_team_id_or_slug(header: str | None) -> str | None:
     encoded = entry[len(GATEWAY_TEAM_SUBPROTOCOL_PREFIX) :]
     if not encoded:
         return None
-    standard = encoded.replace("-", "+").replace("_", "/")
-    decoded = _forgiving_base64_decode(standard + "=" * ((4 - len(standard) % 4) % 4))
+    decoded = base64_to_bytes(encoded + "=" * (-len(encoded) % 4))
     if decoded is None:
         return None
     return decoded.decode("utf-8", "replace") or None
