@@ -16,15 +16,15 @@ from typing import Any, Final
 from urllib.parse import unquote_to_bytes
 
 from partstream import parts
-from partstream.errors import InvalidArgumentError, NoSuchProviderReferenceError
-
-from ._javascript_json import check_json, js_stringify, secure_json_parse
-from ._media import (
-    encode_base64,
-    is_full_media_type,
-    resolve_full_media_type,
-    top_level_media_type,
+from partstream.errors import (
+    InvalidArgumentError,
+    NoSuchProviderReferenceError,
+    UnsupportedFunctionalityError,
 )
+
+from .._base64 import encode_base64
+from .._media_types import is_full_media_type, resolve_full_media_type, top_level_media_type
+from ._javascript_json import check_json, js_stringify, secure_json_parse
 from ._processing import video_processing
 
 _PREFIX: Final = "google.interactions: "
@@ -131,6 +131,16 @@ def _bytes_or_str(value: Any) -> str | bytes:
     return value if isinstance(value, str) else bytes(value)
 
 
+def _inline_mime_type(media_type: str, inline: str | bytes, path: str) -> str:
+    """``resolveFullMediaType`` of inline data; base64 that ``atob`` refuses names its path."""
+    try:
+        return resolve_full_media_type(media_type, inline)
+    except UnsupportedFunctionalityError:
+        raise
+    except InvalidArgumentError:
+        raise _bad(f"{path}.data", "not valid base64") from None
+
+
 def _file_block(
     part: Mapping[str, Any],
     path: str,
@@ -162,7 +172,7 @@ def _file_block(
         return {
             "type": kind,
             "data": encode_base64(inline),
-            "mime_type": resolve_full_media_type(media_type, inline),
+            "mime_type": _inline_mime_type(media_type, inline, path),
             **resolution,
             **processing,
         }
@@ -182,7 +192,7 @@ def _tool_result_image(
         return {
             "type": "image",
             "data": encode_base64(inline),
-            "mime_type": resolve_full_media_type(media_type, inline),
+            "mime_type": _inline_mime_type(media_type, inline, path),
         }
     if data["type"] == "text":
         warnings.append(
