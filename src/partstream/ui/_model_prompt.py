@@ -8,7 +8,8 @@
   system message in what the client sends is a prompt injection unless you trust
   it); the server's own ``system`` text goes first;
 * data URLs split into media type and base64 data (``splitDataUrl``), and a user
-  file's media type taken from its bytes when they carry an image signature;
+  file's media type taken from its bytes when they carry an image signature
+  (``detectMediaType``'s image table, ``codecs/_media_types.py``);
 * empty text parts dropped, consecutive tool messages combined, approval requests
   and the application's own approval answers left out;
 * every tool call of the application answered by a tool result (else
@@ -22,12 +23,10 @@ model accepts every URL and the provider decides.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import re
 from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from typing import Any
 
+from ..codecs._media_types import detect_media_type
 from ..errors import InvalidArgumentError
 from ._messages import UIMessage
 from ._prompt import ConvertDataPart, convert_to_model_messages
@@ -35,65 +34,17 @@ from ._tools import Tools
 
 __all__ = ["to_prompt"]
 
-_Signature = tuple[str, tuple[int | None, ...]]
-# provider-utils detectMediaType, top-level "image" (None matches any byte).
-_IMAGE_SIGNATURES: Final[tuple[_Signature, ...]] = (
-    ("image/gif", (0x47, 0x49, 0x46, 0x38, 0x37, 0x61)),
-    ("image/gif", (0x47, 0x49, 0x46, 0x38, 0x39, 0x61)),
-    ("image/png", (0x89, 0x50, 0x4E, 0x47)),
-    ("image/jpeg", (0xFF, 0xD8)),
-    ("image/webp", (0x52, 0x49, 0x46, 0x46, None, None, None, None, 0x57, 0x45, 0x42, 0x50)),
-    ("image/bmp", (0x42, 0x4D, None, None, None, None, 0x00, 0x00, 0x00, 0x00)),
-    ("image/tiff", (0x49, 0x49, 0x2A, 0x00)),
-    ("image/tiff", (0x4D, 0x4D, 0x00, 0x2A)),
-    ("image/avif", (0, 0, 0, None, 0x66, 0x74, 0x79, 0x70, 0x61, 0x76, 0x69, 0x66)),
-    ("image/heic", (0, 0, 0, None, 0x66, 0x74, 0x79, 0x70, 0x68, 0x65, 0x69, 0x63)),
-)
-_SNIFF_BYTES: Final = 18
-_ID3_SCAN_BYTES: Final = 128 * 1024 + 12
-_ATOB_SPACE: Final = re.compile(r"[\t\n\f\r ]")
-_ATOB_CHARS: Final = re.compile(r"[A-Za-z0-9+/]*")
-
 
 def _bad(message: str) -> InvalidArgumentError:
     return InvalidArgumentError(message, argument="messages")
 
 
-def _atob(text: str) -> bytes:
-    """``atob(text)`` (base64url letters mapped first, as convertBase64ToUint8Array does)."""
-    text = _ATOB_SPACE.sub("", text.replace("-", "+").replace("_", "/"))
-    if len(text) % 4 == 0 and text.endswith("="):
-        text = text[:-2] if text.endswith("==") else text[:-1]
-    if len(text) % 4 == 1 or not _ATOB_CHARS.fullmatch(text):
-        raise _bad("a file's data URL does not hold valid base64 data")
+def _image_media_type(data: str | bytes) -> str | None:
+    """``detectMediaType({data, topLevelType: 'image'})``; invalid base64 is refused."""
     try:
-        return base64.b64decode(text + "=" * (-len(text) % 4))
-    except (binascii.Error, ValueError):  # pragma: no cover - excluded by the checks above
+        return detect_media_type(data, "image")
+    except InvalidArgumentError:
         raise _bad("a file's data URL does not hold valid base64 data") from None
-
-
-def _prefix(data: str, max_bytes: int) -> bytes:
-    return _atob(data[: -(-max_bytes // 3) * 4])[:max_bytes]
-
-
-def _image_media_type(data: str) -> str | None:
-    """``detectMediaType({data, topLevelType: 'image'})`` of base64 ``data``."""
-    head = _prefix(data, _SNIFF_BYTES)
-    if len(head) > 10 and head[:3] == b"ID3":
-        head = _prefix(data, _ID3_SCAN_BYTES)
-        size = (
-            ((head[6] & 0x7F) << 21)
-            | ((head[7] & 0x7F) << 14)
-            | ((head[8] & 0x7F) << 7)
-            | (head[9] & 0x7F)
-        )
-        head = head[size + 10 :]
-    for media_type, signature in _IMAGE_SIGNATURES:
-        if len(head) >= len(signature) and all(
-            b is None or head[i] == b for i, b in enumerate(signature)
-        ):
-            return media_type
-    return None
 
 
 def _file_data(data: Mapping[str, Any]) -> tuple[dict[str, Any], str | None]:
@@ -121,7 +72,7 @@ def _user_file(part: Mapping[str, Any]) -> dict[str, Any]:
     """``convertPartToLanguageModelPart`` for a file (nothing is downloaded)."""
     data, url_media_type = _file_data(part["data"])
     media_type = url_media_type if url_media_type is not None else part.get("mediaType")
-    if data["type"] == "data" and isinstance(data["data"], str):
+    if data["type"] == "data" and isinstance(data["data"], str | bytes):
         detected = _image_media_type(data["data"])
         if detected is not None:
             media_type = detected
