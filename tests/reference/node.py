@@ -29,7 +29,14 @@ NODE_MODULES = REFERENCE_DIR / "node_modules"
 _STAMP = NODE_MODULES / ".partstream-installed"
 _LOCK = REFERENCE_DIR / ".install.lock"
 
-__all__ = ["NODE_MODULES", "REFERENCE_DIR", "ensure_installed", "require_node", "run_driver"]
+__all__ = [
+    "NODE_MODULES",
+    "PACKAGE_JSON",
+    "REFERENCE_DIR",
+    "ensure_installed",
+    "require_node",
+    "run_driver",
+]
 
 
 def require_node() -> tuple[str, str]:
