@@ -14,6 +14,7 @@ emulator state another case could change.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping
 from typing import Any, Final, Literal
 
@@ -170,6 +171,48 @@ def _video_turn(processing: Any) -> list[dict[str, Any]]:
         }
     ]
 
+
+def _inline(media_type: str, head: bytes) -> dict[str, Any]:
+    data = base64.b64encode(head + bytes(8)).decode()
+    return {"type": "file", "mediaType": media_type, "data": {"type": "data", "data": data}}
+
+
+# Top-level-only media types of inline bytes: the mime_type is sniffed from them
+# (provider-utils' detectMediaType; its 5.0.81 tables: GIF87a, a BMP's reserved
+# zeros, any AVIF box size, AAC ADTS, an MP3 after an ID3 tag).
+_SNIFFED_FILES: Final = [
+    {
+        "role": "user",
+        "content": [
+            _inline("image", b"GIF87a"),
+            _inline("image/*", b"\x00\x00\x00\x1cftypavif"),
+            _inline("image/", b"BM\x36\x00\x0c\x00\x00\x00\x00\x00"),
+            _inline("audio", b"\xff\xf1\x50\x80"),
+            _inline("audio", b"ID3\x04\x00\x00\x00\x00\x00\x04\x00\x00\x00\x00\xff\xfb\x90"),
+            _inline("video", b"\x00\x00\x00\x18ftypmp42"),
+            _inline("application", b"%PDF-1.7"),
+            {"type": "text", "text": "What are these?"},
+        ],
+    },
+    {
+        "role": "assistant",
+        "content": [{"type": "tool-call", "toolCallId": "call-1", "toolName": "snap", "input": {}}],
+    },
+    {
+        "role": "tool",
+        "content": [
+            {
+                "type": "tool-result",
+                "toolCallId": "call-1",
+                "toolName": "snap",
+                "output": {
+                    "type": "content",
+                    "value": [_inline("image", b"\x00\x00\x00\x20ftypheic")],
+                },
+            }
+        ],
+    },
+]
 
 _PROCESSING_HISTORY: Final = [
     *_video_turn("agentic"),
@@ -373,6 +416,12 @@ def _google_cases() -> list[Case]:
         options={
             "prompt": _video_turn({"type": "static", "startOffset": 1.5, "endOffset": 10, "fps": 2})
         },
+    )
+    cases += _one(
+        "sniffed-media-types-generate",
+        "generate",
+        "file parts typed image, image/*, audio, ... with inline bytes: mime_type sniffed",
+        options={"prompt": _SNIFFED_FILES},
     )
     cases += _one(
         "processing-history-generate",

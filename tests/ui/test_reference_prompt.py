@@ -15,8 +15,9 @@ from hand-written ones for the tool states and approvals, and from hypothesis.
 
 from __future__ import annotations
 
+import base64
 import json
-from typing import Any
+from typing import Any, Final
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -60,7 +61,35 @@ def _tool(kind: str, state: str, **extra: Any) -> dict[str, Any]:
     return {"type": kind, "toolCallId": f"{kind}-{state}", "state": state, **extra}
 
 
+# A file's bytes -> the media type the prompt gets (detectMediaType's image table
+# replaces the data URL's type; provider-utils 5.0.81: GIF87a/GIF89a, a BMP's zero
+# reserved bytes, any AVIF/HEIC box size, an ID3 tag skipped).
+SNIFFED: Final = [
+    (b"GIF87a\x01\x00", "image/gif"),
+    (b"GIF89a", "image/gif"),
+    (b"GIF8", "application/octet-stream"),
+    (b"BM\x36\x00\x0c\x00\x00\x00\x00\x00\x36", "image/bmp"),
+    (b"BM\x36\x00\x0c\x00\x00\x00\x01\x00\x36", "application/octet-stream"),
+    (b"\x00\x00\x00\x1cftypavif\x00\x00", "image/avif"),
+    (b"\x00\x00\x00\x18ftypheic\x00\x00", "image/heic"),
+    (b"ID3\x04\x00\x00\x00\x00\x00\x03\x00\x00\x00\x89PNG", "image/png"),
+    (b"\xff\xf1\x50\x80", "application/octet-stream"),  # AAC: not in the image table
+]
+SNIFFED_USER: Final = {
+    "id": "u",
+    "role": "user",
+    "parts": [
+        {
+            "type": "file",
+            "mediaType": "application/octet-stream",
+            "url": "data:application/octet-stream;base64," + base64.b64encode(head).decode(),
+        }
+        for head, _ in SNIFFED
+    ],
+}
+
 HAND_WRITTEN: list[list[dict[str, Any]]] = [
+    [SNIFFED_USER],
     [
         USER,
         {
@@ -272,6 +301,12 @@ def test_hand_written_conversations() -> None:
     counts = _compare([{"messages": m, "options": o} for m in HAND_WRITTEN for o in options])
     assert counts["prompts"] >= 8
     assert counts["refused"] >= 6
+
+
+def test_the_sniffed_media_types() -> None:
+    # What test_hand_written_conversations holds the reference to, for SNIFFED_USER.
+    (message,) = to_prompt(validate_ui_messages([SNIFFED_USER], strict=False))
+    assert [part["mediaType"] for part in message["content"]] == [t for _, t in SNIFFED]
 
 
 def test_generated_conversations() -> None:

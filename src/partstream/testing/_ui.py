@@ -43,7 +43,26 @@ _json = json_values(6)
 _tool_names = st.sampled_from(["getWeather", "google_search", "lookup", "a-b"])
 _tool_metadata = st.none() | st.dictionaries(_text, json_values(3), max_size=2).map(_no_proto)
 
-_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff\xe0", b"GIF89a", b"%PDF-1.7", b"ID3\x03")
+# Heads a data URL's bytes may start with: image signatures (and ones a byte short of
+# or just off one: GIF8, a BMP with a non-zero reserved byte), an ID3 tag before
+# one, and non-image ones.
+_SIGNATURES = (
+    b"\x89PNG\r\n\x1a\n",
+    b"\xff\xd8\xff\xe0",
+    b"GIF89a",
+    b"GIF87a",
+    b"GIF8",
+    b"BM\x36\x00\x0c\x00\x00\x00\x00\x00",
+    b"BM\x36\x00\x0c\x00\x00\x00\x01",
+    b"\x00\x00\x00\x1cftypavif",
+    b"\x00\x00\x00\x18ftypheic",
+    b"RIFF\x24\x00\x00\x00WEBP",
+    b"MM\x00*",
+    b"ID3\x04\x00\x00\x00\x00\x00\x02\x00\x00\x89PNG",
+    b"\xff\xf1\x50\x80",
+    b"%PDF-1.7",
+    b"ID3\x03",
+)
 
 
 @st.composite
