@@ -7,7 +7,8 @@ Node. This module replaced two copies: the UI prompt's image table (already
 5.0.81's) and the Interactions input's older tables, which took "GIF" for
 GIF87a/GIF89a and "BM" for a BMP (whose bytes 6 to 9 are zero), fixed the
 AVIF/HEIC box size at 0x20, had no AAC ADTS signatures, and read invalid base64
-as "no match" (where ``atob`` throws) after dropping any Unicode whitespace.
+as "no match" (where ``atob`` throws) after dropping any Unicode whitespace, or,
+after an ID3 tag, failed with an ``IndexError``.
 
 * A media type is a full ``type/subtype`` or only its top-level segment
   (``image``, ``image/*``, ``image/``): :func:`is_full_media_type`,
