@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Project tasks that need nothing but Python 3.11+: `demo`, `test`, `bench`.
+"""Project tasks that need nothing but Python 3.11+: `demo`, `test`, `bench`, `mutate`.
 
 Each task creates `.venv` (if missing or stale), installs the project with its
 development extras into it, then runs inside it.
@@ -71,7 +71,13 @@ def bench(args: list[str]) -> int:
     return _run(PY, "-m", "benchmarks", *args)
 
 
-TASKS = {"demo": demo, "test": test, "bench": bench}
+def mutate(args: list[str]) -> int:
+    """Mutation testing of the cores (scripts/mutate.py; slow, so not part of `test`)."""
+    ensure_venv()
+    return _run(PY, "-m", "scripts.mutate", *args)
+
+
+TASKS = {"demo": demo, "test": test, "bench": bench, "mutate": mutate}
 
 
 def main() -> int:

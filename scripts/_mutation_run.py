@@ -1,0 +1,242 @@
+"""Running mutants: a forked child per mutant, an import hook, a timeout (see ``mutate.py``)."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import CodeType, ModuleType
+from typing import Final, Literal
+
+from .mutants import mutate_tree
+
+__all__ = ["Outcome", "RunResult", "Subject", "run_mutants", "warm_up"]
+
+Outcome = Literal["killed", "timeout", "survived", "error"]
+
+#: Heavy third-party modules imported once, before forking (never the package under
+#: test). pytest then warns that it cannot rewrite the asserts of the plugins among
+#: them (hypothesis, anyio, pytest-timeout); the child silences that one warning.
+_WARM: Final = (
+    "pytest",
+    "_pytest.python",
+    "_pytest.runner",
+    "_pytest.assertion.rewrite",
+    "_pytest.terminal",
+    "_pytest.capture",
+    "_pytest.fixtures",
+    "_pytest.junitxml",
+    "_pytest.pastebin",
+    "hypothesis",
+    "hypothesis.strategies",
+    "_hypothesis_pytestplugin",
+    "pytest_timeout",
+    "anyio",
+    "anyio.pytest_plugin",
+    "anyio._backends._asyncio",
+    "anyio._backends._trio",
+    "trio",
+    "attrs",
+    "httpx",
+    "h11",
+    "wsproto",
+    "msgspec",
+    "orjson",
+)
+#: The child's status when the tests passed or failed without importing the module.
+_NOT_IMPORTED: Final = 97
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a child needs: the module (file and import name) and the tests to run."""
+
+    root: Path
+    path: Path
+    import_name: str
+    tests: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RunResult:
+    mutant_id: str | None
+    outcome: Outcome
+    seconds: float
+    detail: str = ""
+
+
+def warm_up(package: str) -> None:
+    """Import the heavy modules every child needs, once; refuse if ``package`` came along."""
+    for name in _WARM:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            continue
+    leaked = [m for m in sys.modules if m == package or m.startswith(package + ".")]
+    if leaked:
+        raise SystemExit(f"the tool process imported {leaked[0]}: mutants would not load")
+
+
+class _MutantLoader(importlib.machinery.SourceFileLoader):
+    def __init__(self, fullname: str, path: str, code: CodeType, loaded: list[str]) -> None:
+        super().__init__(fullname, path)
+        self._code = code
+        self._loaded = loaded
+
+    def get_code(self, fullname: str) -> CodeType:
+        self._loaded.append(fullname)
+        return self._code
+
+
+class _MutantFinder(importlib.abc.MetaPathFinder):
+    """Serves one module from a code object (the mutant) instead of its file."""
+
+    def __init__(self, fullname: str, path: Path, code: CodeType) -> None:
+        self.fullname = fullname
+        self.path = path
+        self.code = code
+        self.loaded: list[str] = []
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        if fullname != self.fullname:
+            return None
+        loader = _MutantLoader(fullname, str(self.path), self.code, self.loaded)
+        locations = [str(self.path.parent)] if self.path.name == "__init__.py" else None
+        return importlib.util.spec_from_file_location(
+            fullname, self.path, loader=loader, submodule_search_locations=locations
+        )
+
+
+class _DeterministicHypothesis:
+    """pytest plugin: the project's ``ci`` profile, derandomized, without a database."""
+
+    def pytest_configure(self, config: object) -> None:
+        from hypothesis import settings
+
+        try:
+            parent: settings | None = settings.get_profile("ci")
+        except Exception:
+            parent = settings.default
+        settings.register_profile(
+            "partstream-mutate", parent=parent, derandomize=True, database=None
+        )
+        settings.load_profile("partstream-mutate")
+
+
+def _child(subject: Subject, mutant_id: str | None, log: Path) -> int:
+    """In the forked child: install the mutant, run the tests, return pytest's status."""
+    import pytest
+
+    tree = mutate_tree(subject.path.read_text(encoding="utf-8"), mutant_id)
+    code = compile(tree, str(subject.path), "exec", dont_inherit=True)
+    finder = _MutantFinder(subject.import_name, subject.path, code)
+    sys.meta_path.insert(0, finder)
+    os.chdir(subject.root)
+    args = [*subject.tests, "-x", "-q", "-p", "no:cacheprovider"]
+    args += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
+    status = int(pytest.main(args, plugins=[_DeterministicHypothesis()]))
+    if status in (0, 1) and not finder.loaded:
+        with log.open("a", encoding="utf-8") as out:
+            out.write(f"\nmutate: the tests never imported {finder.fullname}\n")
+        return _NOT_IMPORTED
+    return status
+
+
+def _fork(subject: Subject, mutant_id: str | None, log: Path) -> int:
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid != 0:
+        return pid
+    # The child: its own process group (so a timeout kills whatever it started), its
+    # output in the log, and never a return into the tool's loop.
+    status = 3
+    try:
+        os.setpgid(0, 0)
+        fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.dup2(fd, 1)
+        os.dup2(fd, 2)
+        status = _child(subject, mutant_id, log)
+    except BaseException as exc:
+        print(f"mutate: the child failed: {exc!r}", file=sys.stderr)
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+
+
+def _classify(status: int, log: Path) -> tuple[Outcome, str]:
+    if status == 0:
+        return "survived", ""
+    if status in (1, 2):  # a test failed, or collection broke (the mutant broke the import)
+        return "killed", ""
+    tail = log.read_text(encoding="utf-8", errors="replace")[-3000:] if log.exists() else ""
+    if status == _NOT_IMPORTED:
+        return "error", f"the tests never imported the module\n{tail}"
+    return "error", f"pytest exited with status {status}\n{tail}"
+
+
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def run_mutants(
+    subject: Subject,
+    mutant_ids: Sequence[str | None],
+    *,
+    jobs: int,
+    timeout: float,
+    workdir: Path,
+    on_result: Callable[[RunResult], None] | None = None,
+) -> list[RunResult]:
+    """Run each mutant (``None``: the unmutated module) in a forked child, ``jobs`` at once.
+
+    Call :func:`warm_up` first: the children inherit what this process imported.
+    """
+    queue = list(enumerate(mutant_ids))
+    queue.reverse()
+    running: dict[int, tuple[int, str | None, float, Path]] = {}
+    results: dict[int, RunResult] = {}
+    try:
+        while queue or running:
+            while queue and len(running) < jobs:
+                order, mutant_id = queue.pop()
+                log = workdir / f"mutant-{order}.log"
+                pid = _fork(subject, mutant_id, log)
+                running[pid] = (order, mutant_id, time.monotonic(), log)
+            time.sleep(0.005)
+            for pid, (order, mutant_id, started, log) in list(running.items()):
+                waited, wait_status = os.waitpid(pid, os.WNOHANG)
+                elapsed = time.monotonic() - started
+                if waited == 0 and elapsed <= timeout:
+                    continue
+                _kill_group(pid)  # the hung child, or whatever the tests left in its group
+                if waited == 0:
+                    os.waitpid(pid, 0)
+                    result = RunResult(mutant_id, "timeout", elapsed)
+                else:
+                    outcome, detail = _classify(os.waitstatus_to_exitcode(wait_status), log)
+                    result = RunResult(mutant_id, outcome, elapsed, detail)
+                del running[pid]
+                log.unlink(missing_ok=True)
+                results[order] = result
+                if on_result is not None:
+                    on_result(result)
+    finally:
+        for pid in running:
+            _kill_group(pid)
+            os.waitpid(pid, 0)
+    return [results[i] for i in range(len(mutant_ids))]
