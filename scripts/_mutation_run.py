@@ -6,19 +6,34 @@ import importlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
+import json
 import os
 import signal
 import sys
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import CodeType, ModuleType
-from typing import Final, Literal
+from types import CodeType, FrameType, ModuleType
+from typing import Any, Final, Literal
+
+import pytest
 
 from .mutants import mutate_tree
 
-__all__ = ["Outcome", "RunResult", "Subject", "run_mutants", "warm_up"]
+TraceFunction = Callable[[FrameType, str, object], Any]
+
+__all__ = [
+    "Coverage",
+    "Job",
+    "Outcome",
+    "RunResult",
+    "Subject",
+    "baseline",
+    "run_mutants",
+    "warm_up",
+]
 
 Outcome = Literal["killed", "timeout", "survived", "error"]
 
@@ -63,6 +78,15 @@ class Subject:
     path: Path
     import_name: str
     tests: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Job:
+    """One child's work: a mutant (``None``: none), its tests (empty: the subject's)."""
+
+    mutant_id: str | None
+    tests: tuple[str, ...] = ()
+    coverage: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -133,7 +157,57 @@ class _DeterministicHypothesis:
         settings.load_profile("partstream-mutate")
 
 
-def _child(subject: Subject, mutant_id: str | None, log: Path) -> int:
+class _LineCoverage:
+    """pytest plugin: the lines of one file run at import and by each test, and test times.
+
+    A global trace function that only asks for line events in frames of that file:
+    a test that runs none of a mutant's lines cannot tell the mutant apart.
+    """
+
+    def __init__(self, filename: str, out: Path) -> None:
+        self.filename = filename
+        self.out = out
+        self.at_import: set[int] = set()
+        self.tests: dict[str, tuple[float, set[int]]] = {}
+        self._lines = self.at_import
+
+    def _global(self, frame: FrameType, event: str, arg: object) -> TraceFunction | None:
+        if frame.f_code.co_filename == self.filename:
+            self._lines.add(frame.f_lineno)
+            return self._local
+        return None
+
+    def _local(self, frame: FrameType, event: str, arg: object) -> TraceFunction:
+        if event == "line":
+            self._lines.add(frame.f_lineno)
+        return self._local
+
+    def pytest_configure(self, config: object) -> None:
+        sys.settrace(self._global)
+        threading.settrace(self._global)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_protocol(
+        self, item: Any, nextitem: object
+    ) -> Generator[None, object, object]:
+        lines: set[int] = set()
+        self._lines = lines
+        started = time.perf_counter()
+        try:
+            return (yield)
+        finally:
+            self.tests[str(item.nodeid)] = (time.perf_counter() - started, lines)
+            self._lines = self.at_import
+
+    def pytest_unconfigure(self, config: object) -> None:
+        sys.settrace(None)
+        threading.settrace(None)  # type: ignore[arg-type,unused-ignore]
+        tests = {k: {"seconds": t, "lines": sorted(v)} for k, (t, v) in self.tests.items()}
+        payload = {"at_import": sorted(self.at_import), "tests": tests}
+        self.out.write_text(json.dumps(payload), encoding="utf-8")
+
+
+def _child(subject: Subject, mutant_id: str | None, log: Path, job: Job) -> int:
     """In the forked child: install the mutant, run the tests, return pytest's status."""
     import pytest
 
@@ -142,9 +216,12 @@ def _child(subject: Subject, mutant_id: str | None, log: Path) -> int:
     finder = _MutantFinder(subject.import_name, subject.path, code)
     sys.meta_path.insert(0, finder)
     os.chdir(subject.root)
-    args = [*subject.tests, "-x", "-q", "-p", "no:cacheprovider"]
+    args = [*(job.tests or subject.tests), "-x", "-q", "-p", "no:cacheprovider"]
     args += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
-    status = int(pytest.main(args, plugins=[_DeterministicHypothesis()]))
+    plugins: list[object] = [_DeterministicHypothesis()]
+    if job.coverage is not None:
+        plugins.append(_LineCoverage(str(subject.path), job.coverage))
+    status = int(pytest.main(args, plugins=plugins))
     if status in (0, 1) and not finder.loaded:
         with log.open("a", encoding="utf-8") as out:
             out.write(f"\nmutate: the tests never imported {finder.fullname}\n")
@@ -152,7 +229,7 @@ def _child(subject: Subject, mutant_id: str | None, log: Path) -> int:
     return status
 
 
-def _fork(subject: Subject, mutant_id: str | None, log: Path) -> int:
+def _fork(subject: Subject, job: Job, log: Path) -> int:
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
@@ -166,7 +243,7 @@ def _fork(subject: Subject, mutant_id: str | None, log: Path) -> int:
         fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         os.dup2(fd, 1)
         os.dup2(fd, 2)
-        status = _child(subject, mutant_id, log)
+        status = _child(subject, job.mutant_id, log, job)
     except BaseException as exc:
         print(f"mutate: the child failed: {exc!r}", file=sys.stderr)
     finally:
@@ -195,30 +272,30 @@ def _kill_group(pid: int) -> None:
 
 def run_mutants(
     subject: Subject,
-    mutant_ids: Sequence[str | None],
+    jobs: Sequence[Job],
     *,
-    jobs: int,
+    parallel: int,
     timeout: float,
     workdir: Path,
     on_result: Callable[[RunResult], None] | None = None,
 ) -> list[RunResult]:
-    """Run each mutant (``None``: the unmutated module) in a forked child, ``jobs`` at once.
+    """Run each job in a forked child, ``parallel`` at once; the results in job order.
 
     Call :func:`warm_up` first: the children inherit what this process imported.
     """
-    queue = list(enumerate(mutant_ids))
+    queue = list(enumerate(jobs))
     queue.reverse()
-    running: dict[int, tuple[int, str | None, float, Path]] = {}
+    running: dict[int, tuple[int, Job, float, Path]] = {}
     results: dict[int, RunResult] = {}
     try:
         while queue or running:
-            while queue and len(running) < jobs:
-                order, mutant_id = queue.pop()
+            while queue and len(running) < parallel:
+                order, job = queue.pop()
                 log = workdir / f"mutant-{order}.log"
-                pid = _fork(subject, mutant_id, log)
-                running[pid] = (order, mutant_id, time.monotonic(), log)
+                pid = _fork(subject, job, log)
+                running[pid] = (order, job, time.monotonic(), log)
             time.sleep(0.005)
-            for pid, (order, mutant_id, started, log) in list(running.items()):
+            for pid, (order, job, started, log) in list(running.items()):
                 waited, wait_status = os.waitpid(pid, os.WNOHANG)
                 elapsed = time.monotonic() - started
                 if waited == 0 and elapsed <= timeout:
@@ -226,10 +303,10 @@ def run_mutants(
                 _kill_group(pid)  # the hung child, or whatever the tests left in its group
                 if waited == 0:
                     os.waitpid(pid, 0)
-                    result = RunResult(mutant_id, "timeout", elapsed)
+                    result = RunResult(job.mutant_id, "timeout", elapsed)
                 else:
                     outcome, detail = _classify(os.waitstatus_to_exitcode(wait_status), log)
-                    result = RunResult(mutant_id, outcome, elapsed, detail)
+                    result = RunResult(job.mutant_id, outcome, elapsed, detail)
                 del running[pid]
                 log.unlink(missing_ok=True)
                 results[order] = result
@@ -239,4 +316,43 @@ def run_mutants(
         for pid in running:
             _kill_group(pid)
             os.waitpid(pid, 0)
-    return [results[i] for i in range(len(mutant_ids))]
+    return [results[i] for i in range(len(jobs))]
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Which tests run which lines of the module (from one traced, unmutated run)."""
+
+    at_import: frozenset[int]
+    tests: dict[str, tuple[float, frozenset[int]]]
+
+    def tests_for(self, lines: Iterable[int]) -> tuple[str, ...] | None:
+        """The tests that run any of ``lines``, fastest first; ``None``: every test.
+
+        Every test when a line runs at import (a module constant, a default value):
+        all tests see that code. An empty tuple: no test runs the lines at all.
+        """
+        wanted = set(lines)
+        if wanted & self.at_import or not self.at_import:
+            return None
+        hits = [(t, name) for name, (t, ran) in self.tests.items() if wanted & ran]
+        return tuple(name for _, name in sorted(hits))
+
+
+def baseline(subject: Subject, *, workdir: Path) -> tuple[RunResult, Coverage | None]:
+    """The unmutated module's plain run (it must pass; its time), then a traced run."""
+    plain = run_mutants(subject, [Job(None)], parallel=1, timeout=1800.0, workdir=workdir)[0]
+    if plain.outcome != "survived":
+        return plain, None
+    out = workdir / "coverage.json"
+    traced = run_mutants(
+        subject, [Job(None, coverage=out)], parallel=1, timeout=1800.0, workdir=workdir
+    )[0]
+    if traced.outcome != "survived" or not out.exists():
+        return plain, None  # tracing changed something: run every test for every mutant
+    data = json.loads(out.read_text(encoding="utf-8"))
+    tests = {
+        str(name): (float(entry["seconds"]), frozenset(int(n) for n in entry["lines"]))
+        for name, entry in data["tests"].items()
+    }
+    return plain, Coverage(frozenset(int(n) for n in data["at_import"]), tests)

@@ -120,6 +120,12 @@ class Mutant:
     original: str
     mutated: str
     scope: str
+    end_line: int = 0  # the last line of the changed node (0: the same as ``line``)
+
+    @property
+    def lines(self) -> range:
+        """The lines of the changed node: a test that runs none of them cannot kill it."""
+        return range(self.line, max(self.line, self.end_line) + 1)
 
     def describe(self) -> str:
         return f"{self.operator}: {_short(self.original)} \u2192 {_short(self.mutated)}"
@@ -364,7 +370,7 @@ class _Walker:
             self._scope.append(stmt.name)
             saved, self._function_depth = self._function_depth, 0
             try:
-                self.visit_body(stmt, "body", docstring=False)
+                self.visit_body(stmt, "body", docstring=True)
             finally:
                 self._function_depth = saved
                 self._scope.pop()
@@ -550,6 +556,7 @@ def _identify(module: str, sites: Sequence[_Site]) -> list[Mutant]:
                 original=site.original,
                 mutated=site.mutated,
                 scope=site.scope,
+                end_line=int(getattr(node, "end_lineno", None) or node.lineno),
             )
         )
     return mutants

@@ -51,7 +51,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from ._mutation_run import RunResult, Subject, run_mutants, warm_up
+from ._mutation_run import Job, RunResult, Subject, baseline, run_mutants, warm_up
 from .mutants import Mutant, generate
 
 ROOT: Final = Path(__file__).resolve().parent.parent
@@ -284,28 +284,38 @@ def run_module(
     print(f"== {report.path}: {len(mutants)} mutants, {len(equivalent)} equivalent", flush=True)
     subject = Subject(targets.root, path, targets.import_name(module), targets.modules[module])
     with tempfile.TemporaryDirectory(prefix="partstream-mutate-") as tmp:
-        baseline = run_mutants(subject, [None], jobs=1, timeout=900.0, workdir=Path(tmp))[0]
-        report.baseline_seconds = baseline.seconds
-        if baseline.outcome != "survived":
+        plain, coverage = baseline(subject, workdir=Path(tmp))
+        report.baseline_seconds = plain.seconds
+        if plain.outcome != "survived":
             report.errors += 1
-            report.error_details.append(f"baseline: {baseline.outcome}\n{baseline.detail}")
-            print(f"the baseline run failed: the tests must pass unmutated\n{baseline.detail}")
+            report.error_details.append(f"baseline: {plain.outcome}\n{plain.detail}")
+            print(f"the baseline run failed: the tests must pass unmutated\n{plain.detail}")
             return report
-        timeout = args.timeout or 3 * baseline.seconds + 5
+        timeout = args.timeout or 3 * plain.seconds + 5
+        jobs: list[Job] = []
+        uncovered: list[Mutant] = []
+        for m in selected:
+            tests = coverage.tests_for(m.lines) if coverage is not None else None
+            if tests == ():
+                uncovered.append(m)
+            else:
+                jobs.append(Job(m.id, tests or ()))
         print(
-            f"baseline {baseline.seconds:.1f} s; running {len(selected)} mutants, "
-            f"{args.jobs} at once, {timeout:.0f} s each at most",
+            f"baseline {plain.seconds:.1f} s; {len(uncovered)} mutants no test runs; "
+            f"running {len(jobs)}, {args.jobs} at once, {timeout:.0f} s each at most",
             flush=True,
         )
-        by_id = {m.id: m for m in selected}
-        results = run_mutants(
+        results = [RunResult(m.id, "survived", 0.0, "no mirroring test runs it") for m in uncovered]
+        results += run_mutants(
             subject,
-            [m.id for m in selected],
-            jobs=args.jobs,
+            jobs,
+            parallel=args.jobs,
             timeout=timeout,
             workdir=Path(tmp),
             on_result=_progress,
         )
+    by_id = {m.id: m for m in selected}
+    results.sort(key=lambda r: selected.index(by_id[str(r.mutant_id)]))
     print()
     for result in results:
         assert result.mutant_id is not None
@@ -323,8 +333,12 @@ def run_module(
             if mutant.id in listed:
                 continue
             report.survived += 1
-            report.survivors.append({**asdict(mutant), "source": source_lines[mutant.line - 1]})
+            report.survivors.append(
+                {**asdict(mutant), "source": source_lines[mutant.line - 1], "note": result.detail}
+            )
             print(format_survivor(mutant, report.path, source_lines))
+            if result.detail:
+                print(f"    ({result.detail})")
             if args.stub:
                 print(toml_stub(mutant))
         else:
