@@ -208,8 +208,8 @@ class PartStream(Generic[T]):
         cleanups: Sequence[Cleanup],
         cleanup_timeout: float,
     ) -> None:
-        if max_batches < 1:
-            raise InvalidArgumentError("max_batches must be at least 1", argument="max_batches")
+        if isinstance(max_batches, bool) or not isinstance(max_batches, int) or max_batches < 1:
+            raise InvalidArgumentError("max_batches must be an int >= 1", argument="max_batches")
         self._source = source
         self._stages = tuple(stages)
         self._max_batches = max_batches

@@ -1,0 +1,114 @@
+"""The pipeline's edges: argument checks, a zero cleanup timeout, start-up failure, unwrapping."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import anyio
+import anyio.lowlevel
+import pytest
+
+from partstream.errors import InvalidArgumentError, TransportError
+from partstream.pipeline import DEFAULT_CLEANUP_TIMEOUT, DEFAULT_MAX_BATCHES, Emit, open_stream
+from partstream.pipeline._pipeline import _collapse
+
+pytestmark = pytest.mark.anyio
+
+
+async def _one_two(emit: Emit[int]) -> None:
+    await emit([1, 2])
+
+
+def test_defaults() -> None:
+    assert DEFAULT_MAX_BATCHES == 8
+    assert DEFAULT_CLEANUP_TIMEOUT == 10.0
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True, "2"])
+def test_max_batches_must_be_a_positive_int(bad: Any) -> None:
+    with pytest.raises(InvalidArgumentError) as info:
+        open_stream(_one_two, max_batches=bad)
+    assert info.value.argument == "max_batches"
+
+
+@pytest.mark.parametrize("bad", [-0.001, -1, math.inf, math.nan])
+def test_cleanup_timeout_must_be_finite_and_not_negative(bad: float) -> None:
+    with pytest.raises(InvalidArgumentError) as info:
+        open_stream(_one_two, cleanup_timeout=bad)
+    assert info.value.argument == "cleanup_timeout"
+
+
+async def test_max_batches_one_and_cleanup_timeout_zero_are_valid() -> None:
+    ran: list[str] = []
+
+    async def quick() -> None:
+        ran.append("quick")  # no await: done before the zero deadline is checked
+
+    async def waits() -> None:
+        await anyio.lowlevel.checkpoint()  # a zero timeout cancels it here
+        ran.append("waits")
+
+    async def after() -> None:
+        ran.append("after")
+
+    with anyio.fail_after(5):
+        async with open_stream(
+            _one_two, max_batches=1, cleanups=[quick, waits, after], cleanup_timeout=0
+        ) as stream:
+            assert [x async for x in stream] == [1, 2]
+    assert ran == ["quick"]  # the scope is cancelled: the rest of the cleanups never run
+
+
+async def test_cleanups_run_in_order_and_a_failing_one_does_not_stop_the_rest() -> None:
+    ran: list[str] = []
+
+    async def first() -> None:
+        ran.append("first")
+        raise TransportError("cancel request failed")
+
+    async def second() -> None:
+        ran.append("second")
+
+    async with open_stream(_one_two, cleanups=[first]) as stream:
+        stream.add_cleanup(second)
+        assert [x async for x in stream] == [1, 2]
+    assert ran == ["first", "second"]
+    await stream.aclose()  # idempotent: the cleanups ran once
+    assert ran == ["first", "second"]
+
+
+async def test_a_stream_is_entered_once_and_read_inside_its_block() -> None:
+    stream = open_stream(_one_two)
+    with pytest.raises(RuntimeError, match="async with"):
+        await stream.__anext__()
+    async with stream:
+        with pytest.raises(RuntimeError, match="only once"):
+            await stream.__aenter__()
+        assert [x async for x in stream] == [1, 2]
+        assert stream.exhausted
+        assert await stream.next_batch() is None
+
+
+async def _a_cancellation() -> BaseException:
+    """A real cancellation exception of the running backend (trio's has no constructor)."""
+    caught: list[BaseException] = []
+    with anyio.CancelScope() as scope:
+        scope.cancel()
+        try:
+            await anyio.lowlevel.checkpoint()
+        except anyio.get_cancelled_exc_class() as exc:
+            caught.append(exc)
+            raise
+    return caught[0]
+
+
+async def test_collapse_unwraps_one_meaningful_error_and_keeps_real_groups() -> None:
+    leaf = TransportError("reset")
+    inner = BaseExceptionGroup("inner", [await _a_cancellation(), leaf])
+    assert _collapse(BaseExceptionGroup("outer", [inner])) is leaf
+    assert _collapse(BaseExceptionGroup("one", [leaf])) is leaf
+    two = BaseExceptionGroup("two", [leaf, ValueError("other")])
+    assert _collapse(two) is two
+    only_cancelled = BaseExceptionGroup("c", [await _a_cancellation()])
+    assert _collapse(only_cancelled) is only_cancelled
