@@ -90,6 +90,52 @@ async def test_a_stream_is_entered_once_and_read_inside_its_block() -> None:
         assert await stream.next_batch() is None
 
 
+async def test_a_start_up_failure_cancels_what_started_and_propagates(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The second channel (the one after the first stage) cannot be made: the source
+    # task already started must be cancelled and waited for, and the error raised
+    # from `async with`, with no task left behind.
+    real = anyio.create_memory_object_stream
+    made = 0
+
+    class Failing(real):  # type: ignore[misc,valid-type]
+        def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+            nonlocal made
+            made += 1
+            if made == 2:
+                raise MemoryError("no room for a channel")
+            return real(*args, **kwargs)
+
+    monkeypatch.setattr(anyio, "create_memory_object_stream", Failing)
+    source_state: list[str] = []
+
+    async def source(emit: Emit[int]) -> None:
+        source_state.append("started")
+        try:
+            await anyio.sleep_forever()
+        finally:
+            source_state.append("cancelled")
+
+    before = len(anyio.get_running_tasks())
+    with pytest.raises(MemoryError, match="no room"):
+        async with open_stream(source, _Identity()):
+            pytest.fail("entered a stream that failed to start")
+    assert len(anyio.get_running_tasks()) == before
+    assert source_state in ([], ["started", "cancelled"])
+
+
+class _Identity:
+    def start(self) -> list[int]:
+        return []
+
+    def feed(self, batch: list[int]) -> list[int]:
+        return batch
+
+    def finish(self) -> list[int]:
+        return []
+
+
 async def _a_cancellation() -> BaseException:
     """A real cancellation exception of the running backend (trio's has no constructor)."""
     caught: list[BaseException] = []
