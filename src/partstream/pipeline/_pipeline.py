@@ -250,6 +250,7 @@ class PartStream(Generic[T]):
                 tg.start_soon(_run_stage, stage, receive, next_send)
                 receive = next_receive
         except BaseException:
+            self._closed = True  # nothing is left to close: aclose() is a no-op now
             receive.close()  # the channel end no actor took yet
             tg.cancel_scope.cancel()
             await tg.__aexit__(None, None, None)
