@@ -68,6 +68,8 @@ _WARM: Final = (
 )
 #: The child's status when the tests passed or failed without importing the module.
 _NOT_IMPORTED: Final = 97
+#: The child's status when it could not run the tests at all (a bug of the tool).
+_CHILD_FAILED: Final = 98
 
 
 @dataclass(frozen=True)
@@ -237,7 +239,7 @@ def _fork(subject: Subject, job: Job, log: Path) -> int:
         return pid
     # The child: its own process group (so a timeout kills whatever it started), its
     # output in the log, and never a return into the tool's loop.
-    status = 3
+    status = _CHILD_FAILED
     try:
         os.setpgid(0, 0)
         fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -255,7 +257,10 @@ def _fork(subject: Subject, job: Job, log: Path) -> int:
 def _classify(status: int, log: Path) -> tuple[Outcome, str]:
     if status == 0:
         return "survived", ""
-    if status in (1, 2):  # a test failed, or collection broke (the mutant broke the import)
+    # 1: a test failed; 2: collection broke (the mutant broke an import); 3: pytest's
+    # internal error, which a mutant causes with, say, an unclosed resource that the
+    # end-of-session unraisable-exception check turns into an error.
+    if status in (1, 2, 3):
         return "killed", ""
     tail = log.read_text(encoding="utf-8", errors="replace")[-3000:] if log.exists() else ""
     if status == _NOT_IMPORTED:

@@ -13,10 +13,11 @@ against each mutant; this module only reads and rewrites syntax trees.
   ``break``/``continue``, slice bounds (``x[a:b]`` -> ``x[a+1:b]``, ``x[a-1:b]``, ...
   for bounds that are not numbers, which the number operator moves already), an
   ``if`` (or ``a if c else b``) condition forced ``True`` or ``False``.
-* **Not mutated**: docstrings, type annotations, ``assert`` statements (they are
-  for the type checker here), decorators, ``__all__``/``__slots__`` and other
-  dunder assignments, ``TYPE_CHECKING`` blocks, imports, ``Literal[...]``, logging
-  calls, the arguments of ``TypeVar``/``cast``/``NewType``..., and error
+* **Not mutated**: docstrings (attribute docstrings too), type annotations,
+  ``assert`` statements (they are for the type checker here), decorators,
+  ``__all__``/``__slots__`` and other dunder assignments, ``TYPE_CHECKING``
+  blocks, imports, ``Literal[...]``, logging calls, the arguments of
+  ``TypeVar``/``cast``/``NewType``..., and error
   *messages*: in a call to a class named ``...Error``/``...Exception``/``...Warning``,
   the positional arguments and the ``message``/``msg``/``detail``/``hint`` keywords
   when they hold text. A message is prose for people; pinning it word for word
@@ -311,6 +312,7 @@ class _Walker:
         if isinstance(stmt, ast.Expr) and (
             _is_logging_call(stmt.value)
             or (isinstance(stmt.value, ast.Constant) and stmt.value.value is Ellipsis)
+            or _is_docstring(stmt)  # an attribute docstring (after `X = ...`), or prose
         ):
             return
         self._stmt.append(stmt)

@@ -26,15 +26,22 @@ failed and no equivalents entry is stale.
   module from the mutated syntax tree (compiled with the real file name and line
   numbers; nothing is written to disk), runs ``pytest -x -q`` on the mirroring
   tests in its own process group and exits with pytest's status. A failing or
-  erroring test run (a mutant can break the import) kills the mutant; a child whose
+  erroring test run (a mutant can break the import, or leave an unclosed resource
+  that pytest's end-of-session check reports) kills the mutant; a child whose
   tests never imported the module is an error, not a survivor. Tests that start
   their own Python subprocesses see the unmutated code. Hypothesis runs with the
   project's ``ci`` profile, derandomized and without an example database, so a
   run is reproducible and leaves nothing in ``.hypothesis``.
-* **Parallelism and time**: ``--jobs`` children at once (2 by default). A baseline
-  run of the unmutated module comes first and must pass; a mutant still running
-  after ``--timeout`` seconds (default: 3 x the baseline + 5) is killed with its
-  process group and counted as *timed out*, a kill reported apart.
+* **Which tests**: a baseline run of the unmutated module comes first and must
+  pass; a second, traced run records which lines of the module each test runs (and
+  which run at import). A mutant then runs only the tests that reach one of its
+  lines, fastest first, with ``-x``; every test when its line runs at import (a
+  constant, a default value); none when no test reaches it: that mutant is a
+  survivor without a run, reported as such. A test that does not run a line
+  cannot see a change to it, so this loses no kill and saves most of the time.
+* **Parallelism and time**: ``--jobs`` children at once (2 by default). A mutant
+  still running after ``--timeout`` seconds (default: 3 x the baseline + 5) is
+  killed with its process group and counted as *timed out*, a kill reported apart.
 """
 
 from __future__ import annotations

@@ -10,7 +10,13 @@ import anyio.lowlevel
 import pytest
 
 from partstream.errors import InvalidArgumentError, TransportError
-from partstream.pipeline import DEFAULT_CLEANUP_TIMEOUT, DEFAULT_MAX_BATCHES, Emit, open_stream
+from partstream.pipeline import (
+    DEFAULT_CLEANUP_TIMEOUT,
+    DEFAULT_MAX_BATCHES,
+    Emit,
+    MapStage,
+    open_stream,
+)
 from partstream.pipeline._pipeline import _collapse
 
 pytestmark = pytest.mark.anyio
@@ -128,8 +134,6 @@ async def test_a_start_up_failure_cancels_what_started_and_propagates(
     await stream.aclose()  # the failed stream is closed already: a no-op, not an error
 
 
-
-
 class _Identity:
     def start(self) -> list[int]:
         return []
@@ -163,3 +167,97 @@ async def test_collapse_unwraps_one_meaningful_error_and_keeps_real_groups() -> 
     assert _collapse(two) is two
     only_cancelled = BaseExceptionGroup("c", [await _a_cancellation()])
     assert _collapse(only_cancelled) is only_cancelled
+
+
+class _Recorder:
+    """A stage that returns tuples, drops odd batches and records finish()."""
+
+    def __init__(self) -> None:
+        self.finished = False
+
+    def start(self) -> tuple[int, ...]:
+        return ()
+
+    def feed(self, batch: list[int]) -> tuple[int, ...]:
+        return () if batch[0] % 2 else tuple(batch)
+
+    def finish(self) -> tuple[int, ...]:
+        self.finished = True
+        return ()
+
+
+async def test_empty_batches_never_reach_the_consumer_and_batches_are_lists() -> None:
+    async def source(emit: Emit[int]) -> None:
+        for i in range(4):
+            await emit([i, i])
+            await emit([])  # nothing: not a batch
+
+    async with open_stream(source) as stream:
+        assert [b async for b in stream.batches()] == [[0, 0], [1, 1], [2, 2], [3, 3]]
+    recorder = _Recorder()
+    async with open_stream(source, recorder) as stream:
+        got = [b async for b in stream.batches()]
+    assert got == [[0, 0], [2, 2]]
+    assert all(type(b) is list for b in got)  # a stage's tuple is handed on as a list
+    assert recorder.finished
+
+
+async def test_a_failed_stream_never_finishes_its_stages() -> None:
+    async def source(emit: Emit[int]) -> None:
+        await emit([2])
+        raise TransportError("reset")
+
+    recorder = _Recorder()
+    async with open_stream(source, recorder) as stream:
+        assert await stream.next_batch() == [2]
+        with pytest.raises(TransportError):
+            await stream.next_batch()
+        assert stream.exhausted  # at once, not only after another read
+    assert not recorder.finished
+
+
+class Fatal(BaseException):
+    """Not an Exception: an actor does not catch it, the task group does."""
+
+
+async def test_a_base_exception_in_an_actor_surfaces_as_itself() -> None:
+    async def source(emit: Emit[int]) -> None:
+        await emit([1])
+        raise Fatal
+
+    with pytest.raises(Fatal):
+        async with open_stream(source) as stream:
+            async for _ in stream:
+                pass
+
+
+async def test_aclose_before_entering_is_a_no_op() -> None:
+    ran: list[str] = []
+
+    async def cleanup() -> None:
+        ran.append("cleanup")
+
+    stream = open_stream(_one_two, cleanups=[cleanup])
+    await stream.aclose()
+    assert ran == []
+
+
+async def test_reading_a_batch_checks_for_cancellation_even_when_one_is_ready() -> None:
+    async with open_stream(_one_two) as stream:
+        await anyio.wait_all_tasks_blocked()  # the batch is waiting in the channel
+        with anyio.CancelScope() as scope:
+            scope.cancel()
+            await stream.next_batch()
+            pytest.fail("read a batch inside a cancelled scope")
+        assert scope.cancelled_caught
+        assert await stream.next_batch() == [1, 2]  # the batch was not lost
+
+
+async def test_batches_of_a_fresh_stream_start_with_the_first_batch() -> None:
+    async with open_stream(_one_two) as stream:
+        assert [b async for b in stream.batches()] == [[1, 2]]
+
+
+def test_map_stage_brackets_nothing() -> None:
+    stage = MapStage[int, int](lambda b: [x + 1 for x in b])
+    assert (stage.start(), stage.feed([1, 2]), stage.finish()) == ([], [2, 3], [])
