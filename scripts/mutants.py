@@ -122,11 +122,16 @@ class Mutant:
     mutated: str
     scope: str
     end_line: int = 0  # the last line of the changed node (0: the same as ``line``)
+    statement_line: int = 0  # the first line of the statement around it (0: ``line``)
 
     @property
-    def lines(self) -> range:
-        """The lines of the changed node: a test that runs none of them cannot kill it."""
-        return range(self.line, max(self.line, self.end_line) + 1)
+    def lines(self) -> list[int]:
+        """The lines where running the mutant shows: those of the changed node and the
+        first line of its statement (a constant folded by the compiler, such as a tuple
+        of strings over several lines, runs on that line only). A test that runs none
+        of them runs none of the mutated code."""
+        span = range(self.line, max(self.line, self.end_line) + 1)
+        return sorted({*span, self.statement_line or self.line})
 
     def describe(self) -> str:
         return f"{self.operator}: {_short(self.original)} \u2192 {_short(self.mutated)}"
@@ -145,6 +150,7 @@ class _Site:
     original: str
     mutated: str
     apply: Callable[[], None]
+    statement_line: int
 
 
 def _unparse(node: ast.AST) -> str:
@@ -288,7 +294,8 @@ class _Walker:
             anchor = f"{_header(outer)} / {anchor}"
             break
         scope = ".".join(self._scope) or "<module>"
-        self.sites.append(_Site(operator, node, scope, anchor, before, after, apply))
+        line = self._stmt[-1].lineno if self._stmt else 0
+        self.sites.append(_Site(operator, node, scope, anchor, before, after, apply, line))
 
     # -- traversal --------------------------------------------------------------------
 
@@ -559,6 +566,7 @@ def _identify(module: str, sites: Sequence[_Site]) -> list[Mutant]:
                 mutated=site.mutated,
                 scope=site.scope,
                 end_line=int(getattr(node, "end_lineno", None) or node.lineno),
+                statement_line=site.statement_line,
             )
         )
     return mutants

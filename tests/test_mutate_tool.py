@@ -288,3 +288,28 @@ def test_a_real_run_kills_reports_a_survivor_then_subtracts_it(tmp_path: Path) -
     row = next(line for line in run.stdout.splitlines() if line.startswith("calc.py"))
     # generated, killed, timed out, equivalent, survived
     assert row.split()[1:6] == [str(len(generate(CALC))), "3", "0", "2", "0"]
+
+
+def test_docstrings_and_folded_constants() -> None:
+    source = textwrap.dedent(
+        '''\
+        class C:
+            """Class docstring."""
+
+            x = 1
+
+
+        Alias = int
+        """An attribute docstring."""
+
+        TABLE = (
+            ("pdf", "application/pdf"),
+        )
+        '''
+    )
+    mutants = generate(source)
+    assert not any("docstring" in m.original for m in mutants)
+    pdf = next(m for m in mutants if m.original == "'application/pdf'")
+    # The tuple is one folded constant: only the statement's first line runs.
+    assert pdf.line == 11
+    assert pdf.lines == [10, 11]
