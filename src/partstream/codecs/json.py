@@ -73,11 +73,13 @@ _errors: tuple[type[BaseException], ...]
 BACKEND, _decode, _errors = _backends()[0]
 
 
-def _excerpt(data: str | bytes | bytearray | memoryview) -> str:
+def _excerpt(data: object) -> str:
     if isinstance(data, str):
         text = data[: MAX_ERROR_TEXT + 1]
-    else:
+    elif isinstance(data, bytes | bytearray | memoryview):
         text = bytes(data[: MAX_ERROR_TEXT + 1]).decode("utf-8", "replace")
+    else:  # not a JSON text at all: name its type, quote nothing
+        return f"<{type(data).__name__}>"
     return text if len(text) <= MAX_ERROR_TEXT else text[:MAX_ERROR_TEXT] + "..."
 
 
