@@ -77,7 +77,10 @@ def _excerpt(data: object) -> str:
     if isinstance(data, str):
         text = data[: MAX_ERROR_TEXT + 1]
     elif isinstance(data, bytes | bytearray | memoryview):
-        text = bytes(data[: MAX_ERROR_TEXT + 1]).decode("utf-8", "replace")
+        # Enough bytes for MAX_ERROR_TEXT + 1 characters of up to 4 bytes each, so a
+        # cut never splits a character and the "..." marks every truncated excerpt.
+        raw = bytes(data[: 4 * (MAX_ERROR_TEXT + 1)])
+        text = raw.decode("utf-8", "replace")[: MAX_ERROR_TEXT + 1]
     else:  # not a JSON text at all: name its type, quote nothing
         return f"<{type(data).__name__}>"
     return text if len(text) <= MAX_ERROR_TEXT else text[:MAX_ERROR_TEXT] + "..."
