@@ -80,6 +80,7 @@ class Subject:
     path: Path
     import_name: str
     tests: tuple[str, ...]
+    source: str  # as read when the run began: edits to the file meanwhile change nothing
 
 
 @dataclass(frozen=True)
@@ -213,7 +214,7 @@ def _child(subject: Subject, mutant_id: str | None, log: Path, job: Job) -> int:
     """In the forked child: install the mutant, run the tests, return pytest's status."""
     import pytest
 
-    tree = mutate_tree(subject.path.read_text(encoding="utf-8"), mutant_id)
+    tree = mutate_tree(subject.source, mutant_id)
     code = compile(tree, str(subject.path), "exec", dont_inherit=True)
     finder = _MutantFinder(subject.import_name, subject.path, code)
     sys.meta_path.insert(0, finder)

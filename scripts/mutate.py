@@ -289,7 +289,9 @@ def run_module(
         return report
     started = time.monotonic()
     print(f"== {report.path}: {len(mutants)} mutants, {len(equivalent)} equivalent", flush=True)
-    subject = Subject(targets.root, path, targets.import_name(module), targets.modules[module])
+    subject = Subject(
+        targets.root, path, targets.import_name(module), targets.modules[module], source
+    )
     with tempfile.TemporaryDirectory(prefix="partstream-mutate-") as tmp:
         plain, coverage = baseline(subject, workdir=Path(tmp))
         report.baseline_seconds = plain.seconds
