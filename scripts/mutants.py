@@ -18,10 +18,11 @@ against each mutant; this module only reads and rewrites syntax trees.
   ``__all__``/``__slots__`` and other dunder assignments, ``TYPE_CHECKING``
   blocks, imports, ``Literal[...]``, logging calls, the arguments of
   ``TypeVar``/``cast``/``NewType``..., and error
-  *messages*: in a call to a class named ``...Error``/``...Exception``/``...Warning``,
-  the positional arguments and the ``message``/``msg``/``detail``/``hint`` keywords
-  when they hold text. A message is prose for people; pinning it word for word
-  would make every rewording a test change. Structured error fields
+  *messages*: in a call to a class named ``...Error``/``...Exception``/``...Warning``
+  (or one of the module's own exception classes), the positional arguments and the
+  ``message``/``msg``/``detail``/``hint`` keywords that are text (a string, an
+  f-string, or one followed by ``+``/``%``). A message is prose for people;
+  pinning it word for word would make every rewording a test change. Structured error fields
   (``argument=``, ``option=``, ``limit=``, ``reason=``...) are mutated: tests
   should pin those. Statements are not dropped at module level or in class bodies
   (declarations: a drop breaks the import, which any test notices), and a
@@ -200,11 +201,26 @@ def _is_logging_call(node: ast.AST) -> bool:
     return node.func.attr in _LOG_METHODS and "log" in _unparse(node.func.value).lower()
 
 
-def _has_text(node: ast.AST) -> bool:
-    return any(
-        isinstance(n, ast.JoinedStr) or (isinstance(n, ast.Constant) and isinstance(n.value, str))
-        for n in ast.walk(node)
-    )
+def _is_text(node: ast.AST) -> bool:
+    """A string, an f-string, or one followed by ``+ ...``/``% ...`` (``path + ".x"`` is not)."""
+    if isinstance(node, ast.JoinedStr):
+        return True
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Mod):
+        return _is_text(node.left)
+    return False
+
+
+def _error_classes(tree: ast.Module) -> frozenset[str]:
+    """This module's classes that derive from an exception (``class _Invalid(Exception)``)."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            bases = [_unparse(base).rsplit(".", 1)[-1] for base in node.bases]
+            if any(base.endswith(_ERROR_SUFFIXES) or base in names for base in bases):
+                names.add(node.name)
+    return frozenset(names)
 
 
 def _is_number(node: ast.AST) -> bool:
@@ -261,7 +277,8 @@ def _replace(parent: ast.AST, name: str, index: int | None, new: ast.AST) -> Cal
 class _Walker:
     """Collects every mutation site of a module, in source order."""
 
-    def __init__(self) -> None:
+    def __init__(self, error_classes: frozenset[str] = frozenset()) -> None:
+        self.error_classes = error_classes
         self.sites: list[_Site] = []
         self._scope: list[str] = []
         self._stmt: list[ast.stmt] = []
@@ -528,19 +545,19 @@ class _Walker:
         self.visit_expr(node.func, node, "func", None)
         if callee in _TYPING_CALLS or _is_logging_call(node):
             return
-        is_error = callee.endswith(_ERROR_SUFFIXES)
+        is_error = callee.endswith(_ERROR_SUFFIXES) or callee in self.error_classes
         for i, arg in enumerate(node.args):
-            if is_error and _has_text(arg):
+            if is_error and _is_text(arg):
                 continue  # an error message: see the module docstring
             self.visit_expr(arg, node, "args", i)
         for keyword in node.keywords:
-            if is_error and keyword.arg in _MESSAGE_KEYWORDS and _has_text(keyword.value):
+            if is_error and keyword.arg in _MESSAGE_KEYWORDS and _is_text(keyword.value):
                 continue
             self.visit_expr(keyword.value, keyword, "value", None)
 
 
 def _sites(tree: ast.Module) -> list[_Site]:
-    walker = _Walker()
+    walker = _Walker(_error_classes(tree))
     walker.visit_body(tree, "body", docstring=True)
     return walker.sites
 

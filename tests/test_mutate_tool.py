@@ -313,3 +313,18 @@ def test_docstrings_and_folded_constants() -> None:
     # The tuple is one folded constant: only the statement's first line runs.
     assert pdf.line == 11
     assert pdf.lines == [10, 11]
+
+
+def test_messages_of_the_modules_own_exceptions_are_prose_but_their_paths_are_not() -> None:
+    source = textwrap.dedent(
+        """\
+        class _Invalid(Exception):
+            pass
+
+
+        def check(path):
+            raise _Invalid(path + ".type", f"expected a string at {path}")
+        """
+    )
+    strings = [m for m in generate(source) if m.operator == "string"]
+    assert [(m.original, m.mutated) for m in strings] == [("'.type'", "'XX.typeXX'")]
