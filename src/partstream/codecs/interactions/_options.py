@@ -93,7 +93,6 @@ def _positive_int(value: Any, path: str) -> int:
     if isinstance(value, float):
         if not math.isfinite(value) or not value.is_integer():
             raise _Invalid(path, f"expected a positive integer, got {value!r}")
-        value = int(value)
     number = int(value)
     if number <= 0 or number > 2**53 - 1:
         raise _Invalid(path, f"expected a positive integer, got {value!r}")
