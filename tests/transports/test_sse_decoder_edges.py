@@ -80,6 +80,14 @@ def test_one_line_events_in_one_read_carry_the_last_event_id() -> None:
     assert decoder.feed(b"data: c\n\n") == [E(data="c", id="7")]
 
 
+def test_feed_data_of_a_multi_line_event_in_the_one_line_fast_path() -> None:
+    # A region that starts like the one-line fast path but holds a multi-line event.
+    decoder = SSEDecoder()
+    assert decoder.feed_data(b"data: a\ndata: b\n\ndata: c\n\n") == ["a\nb", "c"]
+    assert decoder.feed_data(b"data: d\nid: 9\n\n") == ["d"]
+    assert decoder.last_event_id == "9"
+
+
 def test_feed_data_keeps_the_same_cr_state() -> None:
     decoder = SSEDecoder()
     assert [decoder.feed_data(c) for c in (b"data: x\r", b"\n", b"\n")] == [[], [], ["x"]]
