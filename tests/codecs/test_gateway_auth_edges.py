@@ -87,6 +87,19 @@ def test_team_base64_edges() -> None:
     assert get_gateway_realtime_team_id_or_slug(TEAM + "Y===") is None
 
 
+def test_a_team_whose_encoding_ends_in_x_keeps_it() -> None:
+    # Only the padding is stripped: "X" is a base64 digit like any other.
+    (_, _, team) = get_gateway_realtime_protocols("t", "teamaW")
+    assert team == TEAM + "dGVhbWFX"
+    assert get_gateway_realtime_team_id_or_slug(team) == "teamaW"
+
+
+@pytest.mark.parametrize("header", [5, b"ai-gateway-auth.x", ["ai-gateway-auth.x"]])
+def test_the_readers_return_none_for_a_header_that_is_not_text(header: object) -> None:
+    assert get_gateway_realtime_auth_token(header) is None  # type: ignore[arg-type]
+    assert get_gateway_realtime_team_id_or_slug(header) is None  # type: ignore[arg-type]
+
+
 _B64ISH = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/= \t\n\f\r%.*"
 
 

@@ -46,5 +46,10 @@ def test_a_bytes_excerpt_counts_characters_not_bytes() -> None:
     assert _excerpt_of(exactly.encode()) == exactly
     over = "{" + "\u20ac" * 200
     assert _excerpt_of(over.encode()) == over[:200] + "..."
+    # 4-byte characters: the most bytes a character can take.
+    emoji = "\U0001f600" * 201
+    assert _excerpt_of(emoji.encode()) == emoji[:200] + "..."
+    braced = "{" + "\U0001f600" * 200
+    assert _excerpt_of(braced.encode()) == braced[:200] + "..."
     invalid = b"{" + b"\xff" * 300  # each invalid byte is one replacement character
     assert _excerpt_of(invalid) == "{" + "\ufffd" * 199 + "..."

@@ -174,11 +174,13 @@ class _Recorder:
 
     def __init__(self) -> None:
         self.finished = False
+        self.fed: list[object] = []
 
     def start(self) -> tuple[int, ...]:
         return ()
 
     def feed(self, batch: list[int]) -> tuple[int, ...]:
+        self.fed.append(batch)
         return () if batch[0] % 2 else tuple(batch)
 
     def finish(self) -> tuple[int, ...]:
@@ -213,7 +215,9 @@ async def test_a_failed_stream_never_finishes_its_stages() -> None:
         with pytest.raises(TransportError):
             await stream.next_batch()
         assert stream.exhausted  # at once, not only after another read
-    assert not recorder.finished
+        await anyio.wait_all_tasks_blocked()  # the stage has had every chance to go on
+        assert not recorder.finished
+    assert recorder.fed == [[2]]  # the failure is passed on, never fed to the stage
 
 
 class Fatal(BaseException):
