@@ -103,6 +103,9 @@ def test_polling_timeout_bounds() -> None:
 def test_agent_configs() -> None:
     dynamic = {"type": "dynamic", "anything": [1], "visualization": "whatever"}
     assert parse(agentConfig=dynamic).agent_config == dynamic  # a loose object, kept whole
+    for visualization in ("off", "auto"):
+        config = {"type": "deep-research", "visualization": visualization}
+        assert parse(agentConfig=config).agent_config == config
     research = {
         "type": "deep-research",
         "thinkingSummaries": "auto",
@@ -177,3 +180,16 @@ def test_provider_options_that_are_not_a_mapping_name_the_argument() -> None:
     with pytest.raises(InvalidArgumentError) as info:
         parse_interactions_provider_options(["google"])  # type: ignore[arg-type]
     assert info.value.argument == "providerOptions"
+
+
+def test_an_error_message_names_the_full_path_and_the_choices() -> None:
+    prefix = "invalid google provider options: "
+    assert error(thinkingSummaries="x") == (
+        prefix + "thinkingSummaries: expected one of 'auto', 'none', got 'x'"
+    )
+    assert error(responseFormat=[{"type": "audio"}, {"type": "audio", "mimeType": 5}]).startswith(
+        prefix + "responseFormat[1].mimeType: "
+    )
+    assert error(agentConfig={"type": "deep-research", "visualization": 1}).startswith(
+        prefix + "agentConfig.visualization: "
+    )
