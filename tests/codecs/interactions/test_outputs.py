@@ -398,6 +398,9 @@ NODE_HREFS: dict[str, str | None] = {
     "https://a.com#": "https://a.com/#",
     "https://a.com?": "https://a.com/?",
     "http://0x7f.1/": "http://127.0.0.1/",
+    # A USVString: lone surrogates are U+FFFD, a pair of surrogates one character.
+    "https://h/\ud800?\udc00#\ud83d": "https://h/%EF%BF%BD?%EF%BF%BD#%EF%BF%BD",
+    "https://h/\ud83d\ude00": "https://h/%F0%9F%98%80",
 }
 
 
