@@ -9,6 +9,10 @@ each a known difference: ``file:`` URLs (outside the subset ``url_href`` serves:
 the reference wraps the http(s)/gs uris of generated files) and a non-special
 URL whose whole path is ``/..``, which Node 20 serialises without its slash where
 the WHATWG text keeps it (``gs://h/..``: ``gs://h`` in Node, ``gs://h/`` here).
+Two more differences are known and left out until ``url_href`` grows them: IPv6
+addresses are not put in canonical form (``[0:0::1]`` stays, Node writes
+``[::1]``), and an ``xn--`` label is not checked as punycode (``xn--a`` is
+accepted, Node refuses it).
 """
 
 from __future__ import annotations
@@ -19,10 +23,11 @@ from tests.reference.node import run_driver
 
 from partstream.codecs.interactions._url import url_href
 
-_SCHEMES = ["http:", "HTTPS:", "ws:", "wss:", "ftp:", "mailto:", "data:", "gs:", "x-y+z.1:"]
+_SCHEMES = ["http:", "HTTPS:", "ws:", "Wss:", "ftp:", "mailto:", "data:", "gs:", "x-y+z.1:", "X:"]
 _BAD_SCHEMES = ["1a:", "", "a b:", "-x:"]
 _SLASHES = ["//", "/", "\\\\", "///", "", "\\/", "/\\"]
 _USERS = ["", "", "", "u:p@", "@", "u@", ":p@", "a%b@", "u:@", "\u00fc:p^@", "a b@", "a@b@"]
+_USERS += ["a/b:c;d=e@", "[u]:p|@", "u:p:q@", "::@", "X`{}:\x01@"]
 _HOSTS = [
     "h",
     "EXAMPLE.com",
@@ -64,6 +69,23 @@ _HOSTS = [
     "a\u00adb",
     "a^b",
     "a<b",
+    "a\x01b",
+    "a\x1fb",
+    "a\x7fb",
+    "a%b",
+    "%ff",
+    "%C3%BCx",
+    "a..b",
+    "1.2.3",
+    "0x1.0x2",
+    "0.0.0.08",
+    "00",
+    "0x0",
+    "xn--a",
+    "XN--NXASMQ6B",
+    "x\ud800",
+    "[::1]:",
+    "[0:0::1]",
 ]
 _PORTS = [
     "",
@@ -100,6 +122,15 @@ _PATHS = [
     "/%",
     "/a/%2E%2e",
     "/'\"<>",
+    "/X",
+    "/ X",
+    "/a%2e./b",
+    "/%2e./b",
+    "/.%2E",
+    "/./",
+    "/a/./b",
+    "/a/%2e%2e/b",
+    "/\x01",
 ]
 _QUERIES = ["", "", "?a b'\"<>", "?", "?\u00e4&x=%41", "?a\\b", "?\x01\x7f"]
 _FRAGMENTS = ["", "", '#f `<>"', "#", "#\u00e4", "#a#b", "#\\", "#\x01{}"]
@@ -108,7 +139,7 @@ _FRAGMENTS = ["", "", '#f `<>"', "#", "#\u00e4", "#a#b", "#\\", "#\x01{}"]
 def _corpus() -> list[str]:
     rng = random.Random(20264)
     texts = ["", " ", "http://", "http:", "https://h", "mailto:x", "data:,a b", "http:/h", "x:/"]
-    while len(texts) < 4000:
+    while len(texts) < 6000:
         scheme = rng.choice(_SCHEMES) if rng.random() < 0.95 else rng.choice(_BAD_SCHEMES)
         path = rng.choice(_PATHS)
         if path in ("/%2e%2E/x",) and rng.random() < 0.5:
@@ -124,14 +155,15 @@ def _corpus() -> list[str]:
             + rng.choice(_FRAGMENTS)
         )
         if rng.random() < 0.1:
-            text = rng.choice([" ", "\t", "\x00", "\x1f "]) + text + rng.choice([" ", "\n", "\x7f"])
+            text = rng.choice([" ", "\t", "\x00", "\x1f ", "X"]) + text
+            text += rng.choice([" ", "\n", "\x7f", "\x20\x00", "X"])
         texts.append(text)
     return texts
 
 
 def _known_difference(text: str) -> bool:
     lowered = text.lower().strip(" \t\n\x00\x1f\x7f")
-    if "file:" in lowered:
+    if "file:" in lowered or "[0:0::1]" in lowered or "xn--a" in lowered.replace("xn--ax", ""):
         return True
     # A non-special URL whose path ends in a `..` segment (see the docstring).
     path = lowered.split("?")[0].split("#")[0].replace("%2e", ".")
@@ -146,4 +178,4 @@ def test_url_href_is_nodes_href_on_a_generated_corpus() -> None:
     assert mismatches == []
     # The corpus reaches both outcomes often.
     assert sum(r is None for r in ref) > 300
-    assert sum(r is not None for r in ref) > 2000
+    assert sum(r is not None for r in ref) > 2500
