@@ -22,6 +22,8 @@ from partstream.codecs.interactions import (
     validate_response,
 )
 from partstream.codecs.interactions._api import (
+    BUILTIN_TOOL_CALL_TYPES,
+    BUILTIN_TOOL_RESULT_TYPES,
     _event_item,
     _json_values,
     _step_deltas,
@@ -225,6 +227,13 @@ def test_the_status_sets() -> None:
     assert is_terminal_status(["completed"]) is False
 
 
+def test_the_built_in_tool_step_types() -> None:
+    tools = ["google_search", "code_execution", "url_context", "file_search", "google_maps"]
+    tools.append("mcp_server_tool")
+    assert {f"{t}_call" for t in tools} == BUILTIN_TOOL_CALL_TYPES
+    assert {f"{t}_result" for t in tools} == BUILTIN_TOOL_RESULT_TYPES
+
+
 def test_a_valid_body_is_returned_as_is() -> None:
     body = {
         "status": "completed",
@@ -335,6 +344,10 @@ def test_a_valid_body_is_returned_as_is() -> None:
         ),
         ({"status": "completed", "response_modalities": "text"}, "response_modalities must be"),
         ({"status": "completed", "response_modalities": [1]}, "response_modalities must be"),
+        (  # a valid usage does not end the checks
+            {"status": "completed", "usage": {"total_tokens": 1}, "response_modalities": [1]},
+            "response_modalities must be",
+        ),
     ],
 )
 def test_each_invalid_body_names_its_problem(body: Any, problem: str) -> None:
