@@ -37,6 +37,7 @@ REGISTRY: dict[str, str] = {
     "memory": "benchmarks.bench_memory",
     "concurrency": "benchmarks.bench_concurrency",
     "latency": "benchmarks.bench_latency",
+    "ui": "benchmarks.bench_ui",
 }
 
 for _path in sorted(Path(__file__).parent.glob("bench_*.py")):

@@ -17,7 +17,7 @@ import pytest
 
 from partstream import parts
 from partstream.cli import main
-from partstream.emulator import Script, run_emulator
+from partstream.emulator import Faults, Script, run_emulator
 
 ROOT = Path(__file__).resolve().parents[1]
 FAST = "deltas=4; interval=0; background-interval=0.005"
@@ -274,6 +274,23 @@ async def test_stream_with_base_url_and_agent_reaches_that_server(anyio_backend:
         assert posted[0].body["agent"] == "deep-research-pro-preview-12-2025"
         assert posted[0].body["background"] is True
         assert posted[0].headers["x-goog-api-key"] == emulator.api_key
+
+
+@pytest.mark.anyio
+async def test_an_http_error_shows_the_server_message_and_the_status(anyio_backend: str) -> None:
+    async with run_emulator(faults=Faults(status=429)) as emulator:
+        with anyio.fail_after(60):
+            command = [sys.executable, "-m", "partstream", "stream", "x", "--base-url"]
+            result = await anyio.run_process(
+                [*command, emulator.interactions_base_url, "--backend", anyio_backend],
+                env=cli_env(),
+                cwd=ROOT,
+                check=False,
+            )
+    assert result.returncode == 1
+    assert result.stderr.decode().splitlines() == [
+        "partstream: error: emulated fault: HTTP 429 (HTTP 429)"
+    ]
 
 
 @pytest.mark.anyio

@@ -47,7 +47,10 @@ def test_limit_error_names_the_limit_and_the_option() -> None:
 def test_api_call_error_retryable_follows_the_ai_sdk(status: int, retryable: bool) -> None:
     exc = errors.APICallError("boom", url="http://127.0.0.1/x", status_code=status)
     assert exc.is_retryable is retryable
-    assert f"HTTP {status}" in str(exc)
+    # The message is the server's, undecorated, as in the AI SDK; the status is a field.
+    assert str(exc) == "boom"
+    assert exc.status_code == status
+    assert f"status_code={status}" in repr(exc)
 
 
 def test_api_call_error_keeps_a_bounded_body() -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import pickle
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +72,23 @@ def test_parts_are_frozen() -> None:
     delta = parts.TextDelta(id="0", delta="a")
     with pytest.raises(AttributeError):
         delta.delta = "b"  # type: ignore[misc]
+
+
+def test_public_classes_name_the_public_module() -> None:
+    # The bodies live in private modules; pickles, reprs and type hints name this one.
+    classes = [v for v in (getattr(parts, n) for n in parts.__all__) if isinstance(v, type)]
+    assert len(classes) > 30
+    for cls in classes:
+        assert cls.__module__ == "partstream.parts", cls
+        assert typing.get_type_hints(cls)  # resolvable where the class says it lives
+    delta = parts.TextDelta(id="0", delta="a", provider_metadata={"google": {"x": 1}})
+    assert b"partstream.parts" in pickle.dumps(delta)
+    assert pickle.loads(pickle.dumps(delta)) == delta
+    finish = parts.from_dict(
+        {"type": "finish", "usage": {"inputTokens": {"total": 3}}, "finishReason": {"unified": "x"}}
+    )
+    assert pickle.loads(pickle.dumps(finish)) == finish
+    assert repr(parts.TextDelta) == "<class 'partstream.parts.TextDelta'>"
 
 
 @pytest.mark.parametrize(

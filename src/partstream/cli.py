@@ -34,11 +34,12 @@ import time
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import IO, Any, Final, NoReturn
+from typing import Any, Final, NoReturn
 
 import anyio
 
 from . import errors, parts
+from ._cli_output import _DIM, _note, _Out, _PartPrinter, _use_color
 
 __all__ = ["main"]
 
@@ -51,11 +52,6 @@ SCRIPT_ENV: Final = "PARTSTREAM_EMULATOR_SCRIPT"
 EXIT_ERROR: Final = 1
 EXIT_USAGE: Final = 2
 EXIT_INTERRUPTED: Final = 130
-
-_DIM: Final = "\x1b[2m"
-_BOLD: Final = "\x1b[1m"
-_CYAN: Final = "\x1b[36m"
-_RESET: Final = "\x1b[0m"
 
 
 class UsageError(Exception):
@@ -162,108 +158,6 @@ def _endpoint_options(parser: argparse.ArgumentParser, base_help: str) -> None:
     )
 
 
-# --- output ------------------------------------------------------------------------------
-
-
-class _Out:
-    """Writes human output to stdout, with colour only on a terminal."""
-
-    def __init__(self, stream: IO[str], *, color: bool) -> None:
-        self.stream = stream
-        self.color = color
-
-    def style(self, text: str, code: str) -> str:
-        return f"{code}{text}{_RESET}" if self.color else text
-
-    def write(self, text: str) -> None:
-        self.stream.write(text)
-        self.stream.flush()
-
-
-def _use_color(args: argparse.Namespace) -> bool:
-    return not args.no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
-
-
-def _note(message: str) -> None:
-    print(f"partstream: {message}", file=sys.stderr, flush=True)
-
-
-def _format_usage(usage: parts.Usage) -> str:
-    pieces = []
-    if usage.input_tokens.total is not None:
-        pieces.append(f"{usage.input_tokens.total} in")
-    if usage.output_tokens.total is not None:
-        out = f"{usage.output_tokens.total} out"
-        if usage.output_tokens.reasoning:
-            out += f" ({usage.output_tokens.reasoning} reasoning)"
-        pieces.append(out)
-    return " / ".join(pieces) or "not reported"
-
-
-class _PartPrinter:
-    """Human rendering of stream parts: text as it streams, reasoning dimmed, tools, sources."""
-
-    def __init__(self, out: _Out) -> None:
-        self.out = out
-        self.column = 0  # characters on the current line (0: at a line start)
-
-    def _line(self, text: str) -> None:
-        if self.column:
-            self.out.write("\n")
-        self.out.write(text + "\n")
-        self.column = 0
-
-    def _inline(self, text: str) -> None:
-        self.out.write(text)
-        self.column = 0 if text.endswith("\n") else self.column + len(text)
-
-    def show(self, part: parts.Part) -> None:
-        out = self.out
-        if isinstance(part, parts.TextDelta):
-            self._inline(part.delta)
-        elif isinstance(part, parts.TextEnd):
-            if self.column:
-                self._inline("\n")
-        elif isinstance(part, parts.ReasoningStart):
-            self._line(out.style("thinking…", _DIM))
-        elif isinstance(part, parts.ReasoningDelta):
-            self._inline(out.style(part.delta, _DIM))
-        elif isinstance(part, parts.ReasoningEnd):
-            if self.column:
-                self._inline("\n")
-        elif isinstance(part, parts.ToolCall):
-            where = " (run by the provider)" if part.provider_executed else ""
-            self._line(out.style(f"→ tool call {part.tool_name}({part.input}){where}", _CYAN))
-        elif isinstance(part, parts.ToolResult):
-            shown = json.dumps(part.result)
-            if len(shown) > 200:
-                shown = shown[:199] + "…"
-            self._line(out.style(f"← tool result {part.tool_name}: {shown}", _CYAN))
-        elif isinstance(part, parts.UrlSource):
-            title = f"{part.title} " if part.title else ""
-            self._line(out.style(f"[source] {title}<{part.url}>", _CYAN))
-        elif isinstance(part, parts.DocumentSource):
-            self._line(out.style(f"[source] {part.title} ({part.media_type})", _CYAN))
-        elif isinstance(part, parts.File):
-            self._line(out.style(f"[file] {part.media_type}", _CYAN))
-        elif isinstance(part, parts.Error):
-            self._line(out.style(f"[error part] {part.error}", _BOLD))
-
-    def finish(self, finish: parts.Finish | None, count: int, seconds: float) -> None:
-        rate = f"{count / seconds:,.0f} parts/s" if seconds > 0 else "-"
-        if finish is None:
-            summary = f"— ended without a finish part · {count} parts in {seconds:.2f} s ({rate})"
-        else:
-            reason = finish.finish_reason.unified
-            if finish.finish_reason.raw and finish.finish_reason.raw != reason:
-                reason += f" ({finish.finish_reason.raw})"
-            summary = (
-                f"— finish: {reason} · usage: {_format_usage(finish.usage)} · "
-                f"{count} parts in {seconds:.2f} s ({rate})"
-            )
-        self._line(self.out.style(summary, _DIM))
-
-
 # --- commands ----------------------------------------------------------------------------
 
 
@@ -283,7 +177,7 @@ async def _with_endpoint(
         return await body(None, args.api_key)
     _require_server(f"set {key_env} (or pass --base-url), or")
     from .emulator import KnobError, Script, run_emulator
-    from .emulator._knobs import parse_knobs
+    from .emulator._script_and_faults import parse_knobs
 
     # Paced a little so that the answer visibly streams; PARTSTREAM_EMULATOR_SCRIPT
     # (the x-emulator-script knob syntax) changes it.
@@ -469,6 +363,9 @@ def _describe(exc: BaseException) -> str:
     message = str(exc) or type(exc).__name__
     if not isinstance(exc, errors.PartstreamError):
         message = f"{type(exc).__name__}: {message}"
+    elif isinstance(exc, errors.APICallError) and exc.status_code is not None:
+        # The error's message is the server's own; the status is a field of it.
+        message = f"{message} (HTTP {exc.status_code})"
     return " ".join(message.split())
 
 

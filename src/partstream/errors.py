@@ -14,6 +14,7 @@ socket errors) are translated where they cross into partstream and kept as
     ├── APICallError                    an HTTP API answered with an error status
     ├── InvalidResponseDataError        a peer sent data that does not parse or fit the schema
     ├── TimeoutError                    an operation ran past its deadline (builtin one too)
+    │   └── PollingTimeoutError            polling a background run gave up; the run goes on
     ├── StreamResumeError               resuming an SSE stream gave up (``__cause__``: last cause)
     ├── TransportError                  the network failed under us (connect refused, reset, TLS)
     │   └── ConnectError                   could not establish the connection
@@ -63,6 +64,7 @@ __all__ = [
     "LimitExceededError",
     "NoSuchProviderReferenceError",
     "PartstreamError",
+    "PollingTimeoutError",
     "ProtocolError",
     "StreamResumeError",
     "TimeoutError",
@@ -138,9 +140,11 @@ class LimitExceededError(PartstreamError):
 class APICallError(PartstreamError):
     """An HTTP API answered with a status that is not a success.
 
-    ``body`` is a bounded excerpt of the response body; ``retryable`` follows the
-    AI SDK rule (408, 409, 429 and 5xx can be retried); ``retry_after`` is the
-    server's ``Retry-After`` in seconds when it sent one.
+    The message is the server's own (Google's ``error.message``), as in the AI SDK;
+    ``status_code`` and ``url`` say where it came from. ``response_body`` is a
+    bounded excerpt of the response body; ``is_retryable`` follows the AI SDK rule
+    (408, 409, 429 and 5xx can be retried); ``retry_after`` is the server's
+    ``Retry-After`` in seconds when it sent one.
     """
 
     def __init__(
@@ -168,11 +172,8 @@ class APICallError(PartstreamError):
         )
         self.data = data
 
-    def __str__(self) -> str:
-        base = super().__str__()
-        if self.status_code is None:
-            return base
-        return f"{base} (HTTP {self.status_code} from {self.url})"
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self)!r}, status_code={self.status_code!r})"
 
 
 def is_retryable_status(status: int) -> bool:
@@ -190,6 +191,21 @@ class InvalidResponseDataError(PartstreamError):
 
 class TimeoutError(PartstreamError, builtins.TimeoutError):
     """An operation (polling, a close handshake, a keepalive pong) ran past its deadline."""
+
+
+class PollingTimeoutError(TimeoutError):
+    """Polling a background interaction ran out of time before it finished.
+
+    The run is left alone on the server (as the AI SDK does: it cancels only when
+    the caller aborts): fetch it later (``GET .../interactions/{interaction_id}``),
+    stream it with ``model.resume(...)`` or cancel it. ``timeout_ms`` is the limit
+    that passed.
+    """
+
+    def __init__(self, message: str, *, interaction_id: str, timeout_ms: float) -> None:
+        super().__init__(message)
+        self.interaction_id = interaction_id
+        self.timeout_ms = timeout_ms
 
 
 class StreamResumeError(PartstreamError):

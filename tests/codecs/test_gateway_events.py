@@ -299,20 +299,21 @@ def test_decoding_arbitrary_messages_raises_only_partstream_errors(message: str 
 
 @given(data=_objects(SERVER_TYPES))
 def test_the_fast_decoders_agree_with_the_generic_one(data: dict[str, Any]) -> None:
-    from partstream.codecs import _gateway_events as impl
+    from partstream.codecs import _gateway_schema as schema
+    from partstream.codecs import _gateway_server_events as impl
 
     cls = impl._SERVER_BY_TYPE.get(data["type"])
     if cls is None:
         return
     fast = impl._FAST_SERVER[data["type"]](data)
-    generic = impl._decode(cls, data)
+    generic = schema._decode(cls, data)
     assert fast == generic
     if fast is not None:
         assert fast.extra == generic.extra  # type: ignore[union-attr]
 
 
 def test_the_fast_path_takes_the_common_shape() -> None:
-    from partstream.codecs import _gateway_events as impl
+    from partstream.codecs import _gateway_server_events as impl
 
     data = {
         "type": "audio-delta",
@@ -334,7 +335,7 @@ plain_strings = st.text(
 
 @given(data=st.dictionaries(plain_strings, plain_strings, min_size=1, max_size=6))
 def test_the_scanner_reads_compact_flat_objects_like_json(data: dict[str, str]) -> None:
-    from partstream.codecs import _gateway_events as impl
+    from partstream.codecs import _gateway_codec as impl
 
     text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
     if "\\" in text:
@@ -344,7 +345,7 @@ def test_the_scanner_reads_compact_flat_objects_like_json(data: dict[str, str]) 
 
 @given(text=st.text(alphabet='{}":,ab\\ 1[]\x01', max_size=30))
 def test_the_scanner_never_disagrees_with_a_json_parser(text: str) -> None:
-    from partstream.codecs import _gateway_events as impl
+    from partstream.codecs import _gateway_codec as impl
 
     scanned = impl._scan_flat_strings(text)
     if scanned is None:

@@ -144,3 +144,35 @@ def test_arbitrary_headers_never_raise(header: bytes) -> None:
     scope = {"type": "websocket", "headers": [(b"sec-websocket-protocol", header)]}
     result = read_realtime_handshake(scope)
     assert isinstance(result, RealtimeHandshake | RealtimeRejection)
+
+
+def _with_headers(protocols: list[str] | None, *headers: tuple[bytes, bytes]) -> dict[str, Any]:
+    scope = _scope(protocols)
+    scope["headers"].extend(headers)
+    return scope
+
+
+def test_reads_the_server_side_bearer_header_and_team_header() -> None:
+    # The AI SDK's getServerWebSocketConfig: header auth, no subprotocol.
+    scope = _with_headers(
+        None, (b"Authorization", b"Bearer key.1"), (b"x-vercel-ai-gateway-team", b"my-team")
+    )
+    assert read_realtime_handshake(scope) == RealtimeHandshake(
+        token="key.1", team_id_or_slug="my-team", subprotocol=None
+    )
+    # The subprotocol wins when both are offered.
+    both = _with_headers(
+        get_gateway_realtime_protocols("sub", "t1"),
+        (b"authorization", b"Bearer hdr"),
+        (b"x-vercel-ai-gateway-team", b"t2"),
+    )
+    assert read_realtime_handshake(both) == RealtimeHandshake(
+        token="sub", team_id_or_slug="t1", subprotocol="ai-gateway-realtime.v1"
+    )
+
+
+@pytest.mark.parametrize("value", [b"Basic abc", b"Bearer ", b"Bearer", b"token"])
+def test_an_authorization_header_without_a_bearer_token_is_refused(value: bytes) -> None:
+    result = read_realtime_handshake(_with_headers(None, (b"authorization", value)))
+    assert isinstance(result, RealtimeRejection)
+    assert result.status_code == 401

@@ -20,6 +20,7 @@ from partstream.emulator import (
     Script,
     run_emulator,
 )
+from partstream.emulator._interactions import ERROR_EVENT
 
 pytestmark = pytest.mark.anyio
 
@@ -457,6 +458,20 @@ async def test_status_fault_answers_a_google_error(
         "message": f"emulated fault: HTTP {code}",
         "status": status,
     }
+
+
+async def test_error_fault_sends_an_error_event_and_ends_the_stream(
+    emulator: Emulator, client: httpx.AsyncClient
+) -> None:
+    result = await post_stream(client, emulator, **{"x-emulator-fault": "error-after=3"})
+    assert result.error is None  # a clean end, after the error event
+    assert [e["event_type"] for e in result.events] == [
+        "interaction.created",
+        "interaction.status_update",
+        "step.start",
+        "error",
+    ]
+    assert result.events[-1] == ERROR_EVENT
 
 
 async def test_random_drops_repeat_with_the_seed(

@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 
 from partstream.emulator import EmulatorApp, Faults, KnobError, Script
 from partstream.emulator._asgi import FaultSchedule
-from partstream.emulator._knobs import parse_knobs
 from partstream.emulator._model import (
     RequestError,
     build_events,
@@ -23,6 +22,7 @@ from partstream.emulator._model import (
     synthesize_value,
 )
 from partstream.emulator._realtime import RealtimeSession
+from partstream.emulator._script_and_faults import parse_knobs
 
 OWNER = {"model": "gemini-2.5-flash"}
 
@@ -402,7 +402,7 @@ def test_realtime_client_events_only_ever_get_events_back(backend: str, events: 
 
     async def main() -> None:
         session = RealtimeSession(
-            EmulatorApp(),
+            EmulatorApp().next_id,
             receive,
             send,
             model="m",
@@ -421,3 +421,43 @@ def test_realtime_client_events_only_ever_get_events_back(backend: str, events: 
         if event["type"] == "error":
             assert event["code"]
             assert event["message"]
+
+
+def _video_input(processing: str | None) -> list[dict[str, Any]]:
+    video: dict[str, Any] = {"type": "video", "uri": "gs://b/clip.mp4"}
+    if processing is not None:
+        video["processing"] = processing
+    return [{"type": "user_input", "content": [video, {"type": "text", "text": "What?"}]}]
+
+
+def test_an_agentic_video_gets_processing_steps_before_the_answer() -> None:
+    events = events_for({"model": "m", "input": _video_input("agentic")})
+    steps = fold_steps(events)
+    assert [s["type"] for s in steps] == [
+        "thought",
+        "processing_call",
+        "processing_result",
+        "model_output",
+    ]
+    assert steps[2]["call_id"] == steps[1]["id"]
+    assert steps[1]["signature"]
+    # Without agentic processing the answer follows the thought directly.
+    for processing in (None, "static"):
+        plain = fold_steps(events_for({"model": "m", "input": _video_input(processing)}))
+        assert [s["type"] for s in plain] == ["thought", "model_output"]
+
+
+@pytest.mark.parametrize("labels", [["x"], {"a": 1}, "s"])
+def test_labels_must_be_a_record_of_strings(labels: Any) -> None:
+    with pytest.raises(RequestError, match="labels") as info:
+        events_for({"model": "m", "input": "hi", "labels": labels})
+    assert info.value.code == 400
+    assert events_for({"model": "m", "input": "hi", "labels": {"safety_identifier": "u"}})
+
+
+def test_the_error_after_knob_parses() -> None:
+    _, faults = parse_knobs(Script(), None, script_text=None, fault_text="error-after=2")
+    assert faults == Faults(error_after=2)
+    assert faults.active
+    with pytest.raises(KnobError):
+        Faults(error_after=-1)

@@ -91,7 +91,8 @@ async def test_no_credentials_is_an_authentication_error_with_guidance() -> None
     with pytest.raises(errors.GatewayAuthenticationError) as info:
         await create_gateway().realtime("openai/gpt-realtime-2").get_token()
     message = str(info.value)
-    assert "no credentials" in message
+    assert message.startswith("AI Gateway authentication failed: No authentication provided.")
+    assert "'api_key' argument" in message
     assert "AI_GATEWAY_API_KEY" in message
     assert "VERCEL_OIDC_TOKEN" in message
     assert info.value.status_code == 401
@@ -230,7 +231,8 @@ async def test_mint_errors_map_to_gateway_errors(
     assert info.value.status_code == status
     assert SECRET not in str(info.value)
     if exc_type is errors.GatewayAuthenticationError:
-        assert "rejected" in str(info.value)  # the api-key guidance
+        # The api-key guidance.
+        assert "Invalid API key or token." in str(info.value)
     if exc_type is errors.GatewayModelNotFoundError:
         assert info.value.model_id == "m"  # type: ignore[attr-defined]
     if exc_type is errors.GatewayForbiddenError:

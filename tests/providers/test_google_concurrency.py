@@ -25,7 +25,7 @@ from tests.conformance._replay import JsonReply, LoopbackServer, SSEReply, run_s
 from tests.providers._google_support import PROMPT, drain, provider_for, texts
 
 from partstream import parts
-from partstream.providers._google_stream import _SLICE
+from partstream.providers._google_plain import _SLICE
 from partstream.providers.google import GoogleProvider
 
 pytestmark = pytest.mark.anyio

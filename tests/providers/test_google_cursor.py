@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import subprocess
 import sys
+import typing
 from collections import deque
 from pathlib import Path
 from typing import Any
@@ -33,7 +35,7 @@ from tests.providers._google_support import (
 
 from partstream import errors, parts
 from partstream.codecs.interactions import InteractionsStreamTransform
-from partstream.providers import _google_stream as google_stream
+from partstream.providers import _google_cursor as google_cursor
 from partstream.providers.google import InteractionCursor
 
 pytestmark = pytest.mark.anyio
@@ -228,7 +230,7 @@ async def test_events_without_an_id_resume_from_the_last_event_with_one(
         del events[n]["event_id"]
     baseline = await baseline_parts(events=events)
     for max_pending in (1024, 1):  # also when the cursor's transform stops following
-        monkeypatch.setattr(google_stream, "_MAX_PENDING", max_pending)
+        monkeypatch.setattr(google_cursor, "_MAX_PENDING", max_pending)
         for k in range(len(baseline) + 1):
             run = BackgroundInteraction(INTERACTION_ID, events=[dict(e) for e in events])
             async with run_server() as server:
@@ -250,8 +252,8 @@ async def test_events_without_an_id_resume_from_the_last_event_with_one(
 def test_the_cursor_transform_stops_following_past_max_pending(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(google_stream, "_MAX_PENDING", 1)
-    follower = google_stream._Follower(InteractionsStreamTransform())
+    monkeypatch.setattr(google_cursor, "_MAX_PENDING", 1)
+    follower = google_cursor._Follower(InteractionsStreamTransform())
     created = {"event_type": "interaction.created", "interaction": {"id": "v1_a"}}
     status = {"event_type": "interaction.status_update", "status": "in_progress"}
     log: deque[tuple[int, str | None, Any]] = deque([(2, "e1", created)])
@@ -390,6 +392,11 @@ def test_cursor_round_trips() -> None:
     assert cursor.warnings == (parts.OtherWarning(message="m"),)
     assert cursor.include_raw_chunks
     assert cursor.state["header_service_tier"] == "flex"
+    # Pickles name the public module (the class lives in a private one).
+    assert InteractionCursor.__module__ == "partstream.providers.google"
+    assert b"partstream.providers.google" in pickle.dumps(cursor)
+    assert pickle.loads(pickle.dumps(cursor)) == cursor
+    assert typing.get_type_hints(InteractionCursor)["state"] == dict[str, Any]
 
 
 # ---------------------------------------------------------------------------------------

@@ -31,8 +31,8 @@ from tests.providers._google_support import (
 
 from partstream import errors
 from partstream.codecs.interactions import InteractionsStreamTransform
+from partstream.providers._google_cursor import _constant_id, _Follower, _Tracker
 from partstream.providers._google_http import ApiConfig, Secret, api_call_error
-from partstream.providers._google_stream import _constant_id, _Follower, _Tracker
 from partstream.providers.google import InteractionCursor
 from partstream.testing import InteractionsStream, interactions_streams, json_values, warnings
 

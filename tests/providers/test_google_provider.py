@@ -65,6 +65,10 @@ def test_bad_settings_are_refused() -> None:
         create_google(api_key=API_KEY, max_response_size=0)
     with pytest.raises(errors.InvalidArgumentError, match="cancel_timeout"):
         create_google(api_key=API_KEY, cancel_timeout=-1)
+    for revision in ("", "2026-05-20\r\nx-evil: 1", 20260520):
+        with pytest.raises(errors.InvalidArgumentError, match="api_revision") as info:
+            create_google(api_key=API_KEY, api_revision=revision)  # type: ignore[arg-type]
+        assert info.value.argument == "api_revision"
 
 
 async def test_generate_sends_the_documented_request_and_returns_the_result() -> None:
@@ -83,7 +87,8 @@ async def test_generate_sends_the_documented_request_and_returns_the_result() ->
     [request] = server.requests
     assert request.method == "POST"
     assert request.path == "/v1beta/interactions"
-    assert request.headers["api-revision"] == API_REVISION
+    # No Api-Revision unless the provider pins one (as the AI SDK, which sends none).
+    assert "api-revision" not in request.headers
     assert request.headers["x-goog-api-key"] == API_KEY
     assert request.headers["content-type"] == "application/json"
     assert request.headers["x-call"] == "c"
@@ -282,3 +287,25 @@ async def test_stream_exposes_request_and_response_headers() -> None:
     [request] = server.requests
     assert "accept" not in request.headers or request.headers["accept"] == "*/*"
     assert "cache-control" not in request.headers
+
+
+def test_path_segments_are_encoded_like_encode_uri_component() -> None:
+    # The reference builds follow-up URLs with encodeURIComponent(interactionId).
+    from partstream.providers._google_http import ApiConfig
+
+    config = ApiConfig(
+        base_url="http://127.0.0.1/v1beta", api_key=None, headers={}, http_client=None
+    )
+    assert config.url("interactions", "v1_a/b c!*'()~é", "cancel") == (
+        "http://127.0.0.1/v1beta/interactions/v1_a%2Fb%20c!*'()~%C3%A9/cancel"
+    )
+
+
+def test_the_provider_name_setting() -> None:
+    # The AI SDK's `name` setting: the model's provider is `<name>.interactions`.
+    default = create_google(api_key=API_KEY).interactions("gemini-2.5-flash")
+    assert default.provider == "google.generative-ai.interactions"
+    named = create_google(api_key=API_KEY, name="my-google").interactions("gemini-2.5-flash")
+    assert named.provider == "my-google.interactions"
+    with pytest.raises(errors.InvalidArgumentError, match="name"):
+        create_google(api_key=API_KEY, name="")

@@ -23,8 +23,9 @@ from partstream.errors import (
     WebSocketHandshakeError,
 )
 from partstream.transports import websocket
+from partstream.transports._ws_frames import State
 from partstream.transports._ws_handshake import ClientHandshake
-from partstream.transports._ws_protocol import ClientProtocol, State
+from partstream.transports._ws_protocol import ClientProtocol
 from partstream.transports.websocket import parse_websocket_url, validate_subprotocols
 
 BIG = 1 << 30

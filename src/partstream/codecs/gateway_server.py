@@ -1,4 +1,7 @@
-"""Server side of the Gateway realtime contract, for ASGI WebSocket endpoints.
+"""The server side of the Gateway realtime auth contract, for ASGI services.
+
+What ``codecs.gateway`` does for a client (auth subprotocols out), this module
+does for a server (auth subprotocols in, an accept or a 401 out).
 
 A Python service that accepts realtime connections the way the Gateway does
 (an emulator, a relay in front of the Gateway, a test peer) reads the offered
@@ -16,7 +19,11 @@ subprotocol to echo, or a rejection, and answers::
         ...
 
 Only the marker subprotocol is ever echoed: echoing the auth entry would send
-the token back in the response headers. Nothing here imports anyio or a server.
+the token back in the response headers. A server-side client may instead send the
+credential as ``Authorization: Bearer <token>`` (and the team as
+``x-vercel-ai-gateway-team``), as the AI SDK's ``getServerWebSocketConfig`` does;
+that is accepted too, the subprotocol winning when both are present. Nothing here
+imports anyio or a server.
 """
 
 from __future__ import annotations
@@ -119,6 +126,13 @@ def offered_subprotocols_header(scope: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _header(scope: Mapping[str, Any], name: bytes) -> str | None:
+    for key, value in scope.get("headers") or ():
+        if bytes(key).lower() == name:
+            return bytes(value).decode("latin-1")
+    return None
+
+
 def read_realtime_handshake(scope: Mapping[str, Any]) -> RealtimeHandshake | RealtimeRejection:
     """Read the Gateway auth contract from an ASGI WebSocket scope. Never raises for
     what the client sent; raises InvalidArgumentError if ``scope`` is not a WebSocket scope.
@@ -129,18 +143,26 @@ def read_realtime_handshake(scope: Mapping[str, Any]) -> RealtimeHandshake | Rea
         )
     header = offered_subprotocols_header(scope)
     token = _auth.get_gateway_realtime_auth_token(header)
+    team = _auth.get_gateway_realtime_team_id_or_slug(header)
+    if token is None:
+        # The server-side form: the credential in the Authorization header.
+        scheme, _, bearer = (_header(scope, b"authorization") or "").partition(" ")
+        if scheme.lower() == "bearer" and bearer.strip():
+            token = bearer.strip()
+            team = team or _header(scope, b"x-vercel-ai-gateway-team") or None
     if token is None:
         return RealtimeRejection(
             status_code=401,
             message=(
                 "missing AI Gateway credentials: offer the subprotocol "
-                "'ai-gateway-auth.<token>' (with 'ai-gateway-realtime.v1')"
+                "'ai-gateway-auth.<token>' (with 'ai-gateway-realtime.v1') or send "
+                "'Authorization: Bearer <token>'"
             ),
         )
     offered = [p.strip() for p in header.split(",")] if header else []
     return RealtimeHandshake(
         token=token,
-        team_id_or_slug=_auth.get_gateway_realtime_team_id_or_slug(header),
+        team_id_or_slug=team,
         subprotocol=_auth.GATEWAY_REALTIME_SUBPROTOCOL
         if _auth.GATEWAY_REALTIME_SUBPROTOCOL in offered
         else None,

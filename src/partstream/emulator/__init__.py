@@ -24,20 +24,20 @@ Endpoints: ``POST /v1beta/interactions`` (streaming, plain, background),
 Needs the ``emulator`` extra (hypercorn).
 """
 
-from ._app import DEFAULT_API_KEY as DEFAULT_API_KEY
-from ._app import DEFAULT_GATEWAY_API_KEY as DEFAULT_GATEWAY_API_KEY
 from ._app import EmulatorApp as EmulatorApp
-from ._app import RecordedRequest as RecordedRequest
+from ._app_state import DEFAULT_API_KEY as DEFAULT_API_KEY
+from ._app_state import DEFAULT_GATEWAY_API_KEY as DEFAULT_GATEWAY_API_KEY
+from ._app_state import RecordedRequest as RecordedRequest
 from ._interactions import MALFORMED_SSE_FRAME as MALFORMED_SSE_FRAME
 from ._interactions import StoredInteraction as StoredInteraction
-from ._knobs import FAULT_HEADER as FAULT_HEADER
-from ._knobs import FAULT_QUERY as FAULT_QUERY
-from ._knobs import SCRIPT_HEADER as SCRIPT_HEADER
-from ._knobs import SCRIPT_QUERY as SCRIPT_QUERY
-from ._knobs import Faults as Faults
-from ._knobs import KnobError as KnobError
-from ._knobs import Script as Script
-from ._realtime import MALFORMED_WS_MESSAGE as MALFORMED_WS_MESSAGE
+from ._realtime_output import MALFORMED_WS_MESSAGE as MALFORMED_WS_MESSAGE
+from ._script_and_faults import FAULT_HEADER as FAULT_HEADER
+from ._script_and_faults import FAULT_QUERY as FAULT_QUERY
+from ._script_and_faults import SCRIPT_HEADER as SCRIPT_HEADER
+from ._script_and_faults import SCRIPT_QUERY as SCRIPT_QUERY
+from ._script_and_faults import Faults as Faults
+from ._script_and_faults import KnobError as KnobError
+from ._script_and_faults import Script as Script
 from ._server import Emulator as Emulator
 from ._server import Served as Served
 from ._server import run_emulator as run_emulator

@@ -9,7 +9,7 @@ from enum import Enum
 from typing import Any, Final
 from urllib.parse import parse_qsl
 
-from ._knobs import Faults
+from ._script_and_faults import Faults
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

@@ -24,10 +24,21 @@ import attrs
 from ._asgi import Action, FaultSchedule, Receive, Send, dumps
 from ._model import fold_steps
 
-__all__ = ["MALFORMED_SSE_FRAME", "StoredInteraction", "format_time", "new_interaction_id"]
+__all__ = [
+    "ERROR_EVENT",
+    "MALFORMED_SSE_FRAME",
+    "StoredInteraction",
+    "format_time",
+    "new_interaction_id",
+]
 
 #: What a "malformed event" fault sends on an SSE stream (not JSON).
 MALFORMED_SSE_FRAME: Final = b'data: {"event_type": "step.delta", "index": \n\n'
+#: What an "error event" fault sends on an SSE stream before ending it.
+ERROR_EVENT: Final = {
+    "event_type": "error",
+    "error": {"code": "UNAVAILABLE", "message": "emulated fault: the model is overloaded"},
+}
 
 #: Largest body chunk one ASGI send carries when many events are already due.
 _COALESCE_BYTES: Final = 64 * 1024
@@ -269,6 +280,12 @@ async def _pump(
                     {"type": "http.response.body", "body": b"".join(chunk), "more_body": True}
                 )
                 continue
+            if faults.error_after is not None and schedule.sent >= faults.error_after:
+                # The API's in-stream failure: an `error` event, then the end.
+                await send(
+                    {"type": "http.response.body", "body": _frame(ERROR_EVENT), "more_body": True}
+                )
+                return True
             action = schedule.next_action()
             if action is Action.DROP:
                 return False
@@ -283,6 +300,7 @@ async def _pump(
             if action is Action.CLOSE:
                 # An SSE stream has no close code: end the body cleanly, early.
                 return True
+
             await send(
                 {
                     "type": "http.response.body",

@@ -15,7 +15,11 @@ always give the same events (only the interaction id and timestamps vary).
   ``google_search_call`` and a ``google_search_result`` step (the order the real
   API uses);
 - with a JSON ``response_format``, a JSON text synthesized from its schema;
+- with a video input whose ``processing`` is ``"agentic"``, a ``processing_call``
+  and a ``processing_result`` step before the answer (Gemini exploring the video);
 - usage counted in words.
+
+``labels`` (request metadata) must be a record of strings; it changes nothing.
 """
 
 from __future__ import annotations
@@ -31,7 +35,8 @@ from urllib.parse import quote
 
 import attrs
 
-from ._knobs import Script
+from ._script_and_faults import Script
+from ._steps import fold_steps
 
 __all__ = [
     "Answer",
@@ -72,6 +77,7 @@ class TurnInput:
     text: str
     function_results: tuple[tuple[str, str, Any], ...]  # (call_id, name, result)
     echo_steps: tuple[dict[str, Any], ...]  # the user_input steps, for GET's timeline
+    agentic_video: bool = False  # a video block of the latest turn asks for agentic processing
 
 
 @attrs.frozen
@@ -131,6 +137,7 @@ def parse_turn(value: Any) -> TurnInput:
         raise RequestError(400, "input must be a non-empty string or a non-empty list of steps")
     last_texts: list[str] = []
     last_results: list[tuple[str, str, Any]] = []
+    last_agentic = False
     echo: list[dict[str, Any]] = []
     loose_blocks: list[dict[str, Any]] = []
     for step in value:
@@ -143,6 +150,7 @@ def parse_turn(value: Any) -> TurnInput:
                 raise RequestError(400, "input: user_input.content must be a list")
             texts: list[str] = []
             results: list[tuple[str, str, Any]] = []
+            agentic = False
             for block in content:
                 if not isinstance(block, dict):
                     raise RequestError(400, "input: content blocks must be objects")
@@ -155,19 +163,38 @@ def parse_turn(value: Any) -> TurnInput:
                 text = _block_text(block)
                 if text is not None:
                     texts.append(text)
-            last_texts, last_results = texts, results
+                agentic = agentic or _agentic_video(block)
+            last_texts, last_results, last_agentic = texts, results, agentic
             echo.append(copy.deepcopy(step))
         elif kind in ("text", "image", "audio", "video", "document"):
             # A bare content list (no step wrapper) is one user turn.
             text = _block_text(step)
             loose_blocks.append(copy.deepcopy(step))
             last_texts, last_results = ([*last_texts, text] if text else last_texts), []
+            last_agentic = last_agentic or _agentic_video(step)
     if loose_blocks:
         echo.append({"type": "user_input", "content": loose_blocks})
     text = " ".join(t for t in last_texts if t)
     if not text and not last_results:
         raise RequestError(400, "input: the latest user turn has no text or function result")
-    return TurnInput(text=text, function_results=tuple(last_results), echo_steps=tuple(echo))
+    return TurnInput(
+        text=text,
+        function_results=tuple(last_results),
+        echo_steps=tuple(echo),
+        agentic_video=last_agentic,
+    )
+
+
+def _agentic_video(block: Mapping[str, Any]) -> bool:
+    return block.get("type") == "video" and block.get("processing") == "agentic"
+
+
+def _check_labels(labels: Any) -> None:
+    if labels is not None and (
+        not isinstance(labels, dict)
+        or not all(isinstance(k, str) and isinstance(v, str) for k, v in labels.items())
+    ):
+        raise RequestError(400, "'labels' must be an object of string values")
 
 
 def synthesize_value(schema: Any, hint: str, depth: int = 0) -> Any:
@@ -327,6 +354,7 @@ def build_events(
 
     ``owner`` is ``{"model": ...}`` or ``{"agent": ...}``.
     """
+    _check_labels(body.get("labels"))
     turn = parse_turn(body.get("input"))
     answer = answer_for(body, turn, interaction_id)
     config = body.get("generation_config") or {}
@@ -361,13 +389,35 @@ def build_events(
     delta(0, {"signature": answer.signature, "type": "thought_signature"})
     stop(0)
 
+    first = 1  # the step index of the answer
+    if turn.agentic_video:
+        processing_id = _short_id(interaction_id, "processing")
+        signature = base64.b64encode(_digest("processing", turn.text)[:12]).decode()
+        events.append(
+            {
+                "index": 1,
+                "step": {"id": processing_id, "signature": signature, "type": "processing_call"},
+                "event_type": "step.start",
+            }
+        )
+        stop(1)
+        events.append(
+            {
+                "index": 2,
+                "step": {"call_id": processing_id, "type": "processing_result"},
+                "event_type": "step.start",
+            }
+        )
+        stop(2)
+        first = 3
+
     text = ""
     status = "completed"
     if answer.function_call is not None:
         call_id, name, arguments = answer.function_call
         events.append(
             {
-                "index": 1,
+                "index": first,
                 "step": {
                     "id": call_id,
                     "signature": "",
@@ -378,45 +428,47 @@ def build_events(
                 "event_type": "step.start",
             }
         )
-        delta(1, {"arguments": json.dumps(arguments), "type": "arguments_delta"})
-        stop(1)
+        delta(first, {"arguments": json.dumps(arguments), "type": "arguments_delta"})
+        stop(first)
         status = "requires_action"
     else:
         assert answer.text is not None
         pieces = split_text(answer.text, script)
         text = "".join(pieces)
-        events.append({"index": 1, "step": {"type": "model_output"}, "event_type": "step.start"})
+        events.append(
+            {"index": first, "step": {"type": "model_output"}, "event_type": "step.start"}
+        )
         for piece in pieces:
-            delta(1, {"text": piece, "type": "text"})
+            delta(first, {"text": piece, "type": "text"})
         if answer.search_query is not None:
             delta(
-                1,
+                first,
                 {
                     "annotations": _citations(text, answer.search_query),
                     "type": "text_annotation_delta",
                 },
             )
-        stop(1)
+        stop(first)
         if answer.search_query is not None:
             search_id = _short_id(interaction_id, "search")
             events.append(
                 {
-                    "index": 2,
+                    "index": first + 1,
                     "step": {"id": search_id, "signature": "", "type": "google_search_call"},
                     "event_type": "step.start",
                 }
             )
             delta(
-                2,
+                first + 1,
                 {
                     "type": "google_search_call",
                     "arguments": {"queries": [answer.search_query]},
                 },
             )
-            stop(2)
+            stop(first + 1)
             events.append(
                 {
-                    "index": 3,
+                    "index": first + 2,
                     "step": {"call_id": search_id, "signature": "", "type": "google_search_result"},
                     "event_type": "step.start",
                 }
@@ -425,8 +477,8 @@ def build_events(
                 {"url": c["url"], "title": c["title"]}
                 for c in _citations(text, answer.search_query)
             ]
-            delta(3, {"type": "google_search_result", "result": results, "is_error": False})
-            stop(3)
+            delta(first + 2, {"type": "google_search_result", "result": results, "is_error": False})
+            stop(first + 2)
 
     usage = usage_for(turn, answer, text, answer.search_query is not None)
     events.append(
@@ -445,51 +497,3 @@ def build_events(
         }
     )
     return events, turn
-
-
-def fold_steps(events: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Accumulate ``step.*`` events into the ``steps`` of a GET/POST response body."""
-    steps: dict[int, dict[str, Any]] = {}
-    pending_args: dict[int, str] = {}
-    for event in events:
-        kind = event.get("event_type")
-        index = event.get("index")
-        if not isinstance(index, int):
-            continue
-        if kind == "step.start":
-            step = copy.deepcopy(dict(event["step"]))
-            if step.get("type") == "model_output":
-                step.setdefault("content", [])
-            steps[index] = step
-        elif kind == "step.delta" and index in steps:
-            _apply_delta(steps[index], dict(event["delta"]), index, pending_args)
-        elif kind == "step.stop" and index in pending_args:
-            try:
-                steps[index]["arguments"] = json.loads(pending_args.pop(index))
-            except ValueError:
-                steps[index]["arguments"] = {}
-    return [steps[i] for i in sorted(steps)]
-
-
-def _apply_delta(
-    step: dict[str, Any], delta: dict[str, Any], index: int, pending_args: dict[int, str]
-) -> None:
-    kind = delta.get("type")
-    if kind == "text":
-        content = step.setdefault("content", [])
-        if content and content[-1].get("type") == "text":
-            content[-1]["text"] += delta["text"]
-        else:
-            content.append({"text": delta["text"], "type": "text"})
-    elif kind in ("text_annotation_delta", "text_annotation"):
-        content = step.setdefault("content", [])
-        if content and content[-1].get("type") == "text":
-            content[-1].setdefault("annotations", []).extend(delta.get("annotations") or [])
-    elif kind == "thought_summary":
-        step.setdefault("summary", []).append(delta.get("content"))
-    elif kind == "thought_signature":
-        step["signature"] = delta.get("signature")
-    elif kind == "arguments_delta":
-        pending_args[index] = pending_args.get(index, "") + str(delta.get("arguments") or "")
-    else:
-        step.update({k: v for k, v in delta.items() if k != "type"})

@@ -11,32 +11,20 @@ response (``response-created`` … ``text-delta``/``audio-delta`` …
 
 from __future__ import annotations
 
-import array
 import base64
 import binascii
 import json
-import math
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Final
+from collections.abc import Callable
+from typing import Any, Final
 
 import anyio
 
 from ..codecs.gateway_server import RealtimeRejection, reject_realtime
-from ._asgi import GATEWAY_ERROR_TYPE, Action, FaultSchedule, Message, Receive, Scope, Send
-from ._knobs import Script
-from ._model import split_text, synthesize_value
+from ._asgi import GATEWAY_ERROR_TYPE, FaultSchedule, Message, Receive, Scope, Send
+from ._realtime_output import _SessionOutput
+from ._script_and_faults import Script
 
-if TYPE_CHECKING:
-    from ._app import EmulatorApp
-
-__all__ = [
-    "MALFORMED_WS_MESSAGE",
-    "RealtimeSession",
-    "reject_websocket",
-]
-
-#: What a "malformed event" fault sends on a realtime session (not JSON).
-MALFORMED_WS_MESSAGE: Final = '{"type": "text-delta", "delta": '
+__all__ = ["RealtimeSession", "reject_websocket"]
 
 #: Largest input audio buffer (base64-decoded bytes) a session keeps.
 MAX_AUDIO_BUFFER: Final = 15 << 20
@@ -63,22 +51,6 @@ async def reject_websocket(scope: Scope, send: Send, status: int, message: str) 
     await reject_realtime(scope, send, RealtimeRejection(status, message, error_type))
 
 
-def _tone(chunk_bytes: int, index: int, sample_rate: int = 24_000) -> bytes:
-    """A deterministic 440 Hz PCM16 tone chunk (little-endian), for audio deltas."""
-    samples = chunk_bytes // 2
-    start = index * samples
-    values = array.array(
-        "h",
-        (
-            int(8000 * math.sin(2 * math.pi * 440 * (start + i) / sample_rate))
-            for i in range(samples)
-        ),
-    )
-    if values.itemsize != 2:  # pragma: no cover - 'h' is 16-bit everywhere we run
-        raise RuntimeError("array('h') is not 16-bit here")
-    return values.tobytes()
-
-
 class _ClientEventError(Exception):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
@@ -86,12 +58,12 @@ class _ClientEventError(Exception):
         self.message = message
 
 
-class RealtimeSession:
+class RealtimeSession(_SessionOutput):
     """One accepted realtime WebSocket session."""
 
     def __init__(
         self,
-        app: EmulatorApp,
+        next_id: Callable[[str], str],
         receive: Receive,
         send: Send,
         *,
@@ -100,14 +72,14 @@ class RealtimeSession:
         script: Script,
         schedule: FaultSchedule,
     ) -> None:
-        self._app = app
+        self._next_id = next_id
         self._receive = receive
         self._send = send
         self.model = model
         self.team = team
         self.script = script
         self.schedule = schedule
-        self.session_id = app.next_id("sess")
+        self.session_id = next_id("sess")
         self.config: dict[str, Any] = {}
         self.items: list[dict[str, Any]] = []
         self.audio = bytearray()
@@ -116,71 +88,6 @@ class RealtimeSession:
         self._dropped = False
         self._tg: anyio.abc.TaskGroup | None = None
         self._active: anyio.CancelScope | None = None
-
-    # --- sending, with faults ---------------------------------------------------------
-
-    async def emit(self, event: dict[str, Any]) -> None:
-        async with self._lock:
-            if self._closed:
-                return
-            faults = self.schedule.faults
-            while True:
-                action = self.schedule.next_action()
-                if action is Action.STALL:
-                    assert faults is not None
-                    if faults.stall_seconds is None:
-                        await anyio.sleep_forever()
-                    else:
-                        await anyio.sleep(faults.stall_seconds)
-                    continue
-                if action is Action.MALFORMED:
-                    await self._send({"type": "websocket.send", "text": MALFORMED_WS_MESSAGE})
-                    continue
-                break
-            if action is Action.SEND:
-                await self._send(
-                    {"type": "websocket.send", "text": json.dumps(event, separators=(",", ":"))}
-                )
-                self.schedule.sent += 1
-            await self._end_if_due(action)
-
-    async def _end_if_due(self, action: Action = Action.SEND) -> None:
-        """Drop or close the session once the fault's event count is reached."""
-        faults = self.schedule.faults
-        if faults is None:
-            return
-        sent = self.schedule.sent
-        if action is Action.DROP or (faults.drop_after is not None and sent >= faults.drop_after):
-            # Returning without a close frame: the server closes with 1011.
-            self._dropped = True
-            self._stop()
-        elif action is Action.CLOSE or (
-            faults.close_code is not None and sent >= faults.close_after
-        ):
-            assert faults.close_code is not None
-            await self._send(
-                {"type": "websocket.close", "code": faults.close_code, "reason": "emulated fault"}
-            )
-            self._stop()
-
-    def _stop(self) -> None:
-        self._closed = True
-        if self._tg is not None:
-            self._tg.cancel_scope.cancel()
-
-    async def _error(self, code: str, message: str, raw: Any = None) -> None:
-        await self.emit(
-            {
-                "type": "error",
-                "message": message,
-                "code": code,
-                "raw": {"type": "error", "error": {"code": code, "message": message}, "event": raw},
-            }
-        )
-
-    async def _pace(self) -> None:
-        if self.script.interval > 0:
-            await anyio.sleep(self.script.interval)
 
     # --- the session ------------------------------------------------------------------
 
@@ -208,7 +115,6 @@ class RealtimeSession:
                     break
                 if message["type"] == "websocket.receive":
                     await self._on_message(message)
-        # A dropped session returns without a close frame; the server then closes with 1011.
 
     async def _on_message(self, message: Message) -> None:
         text = message.get("text")
@@ -316,7 +222,7 @@ class RealtimeSession:
             raise _ClientEventError(
                 "conversation_full", f"a session keeps at most {MAX_ITEMS} conversation items"
             )
-        item_id = self._app.next_id("item")
+        item_id = self._next_id("item")
         previous = self.items[-1]["id"] if self.items else None
         size = len(self.audio)
         self.audio.clear()
@@ -375,7 +281,7 @@ class RealtimeSession:
             raise _ClientEventError(
                 "conversation_full", f"a session keeps at most {MAX_ITEMS} conversation items"
             )
-        item_id = self._app.next_id("item")
+        item_id = self._next_id("item")
         self.items.append({"id": item_id, "item": item})
         await self.emit(
             {
@@ -384,169 +290,4 @@ class RealtimeSession:
                 "item": item,
                 "raw": {"type": "conversation.item.added", "item_id": item_id},
             }
-        )
-
-    # --- scripted responses -----------------------------------------------------------
-
-    def _last_input(self) -> Mapping[str, Any] | None:
-        return self.items[-1]["item"] if self.items else None
-
-    def _answer_text(self) -> str:
-        last = self._last_input()
-        said = "nothing yet"
-        if last is not None:
-            if last.get("type") == "text-message":
-                said = f'"{last["text"]}"'
-            elif last.get("type") == "function-call-output":
-                return (
-                    f"The {last.get('name') or 'tool'} tool returned {last['output']}. "
-                    "That settles it."
-                )
-            else:
-                said = "some audio"
-        return (
-            f"You said {said}. This is the partstream emulator answering over the "
-            "AI Gateway realtime protocol."
-        )
-
-    async def _respond(self, scope: anyio.CancelScope, options: Mapping[str, Any]) -> None:
-        response_id = self._app.next_id("resp")
-        status = "completed"
-        try:
-            await self.emit(
-                {
-                    "type": "response-created",
-                    "responseId": response_id,
-                    "raw": {"type": "response.created", "response": {"id": response_id}},
-                }
-            )
-            with scope:
-                tools = self.config.get("tools") or []
-                last = self._last_input()
-                if tools and (last is None or last.get("type") != "function-call-output"):
-                    await self._function_call(response_id, tools[0])
-                else:
-                    modalities = options.get("modalities") or self.config.get("outputModalities")
-                    if not isinstance(modalities, list) or not modalities:
-                        modalities = ["audio"]
-                    await self._speak(response_id, audio="audio" in modalities)
-            if scope.cancelled_caught:
-                status = "cancelled"
-        finally:
-            self._active = None
-        await self.emit(
-            {
-                "type": "response-done",
-                "responseId": response_id,
-                "status": status,
-                "raw": {"type": "response.done", "response": {"id": response_id, "status": status}},
-            }
-        )
-
-    async def _function_call(self, response_id: str, tool: Mapping[str, Any]) -> None:
-        item_id = self._app.next_id("item")
-        call_id = self._app.next_id("call")
-        name = str(tool.get("name"))
-        last = self._last_input()
-        hint = str(last.get("text", "")) if last else ""
-        arguments = synthesize_value(tool.get("parameters") or {}, hint[:40] or "emulated")
-        text = json.dumps(arguments if isinstance(arguments, dict) else {"value": arguments})
-        ids = {"responseId": response_id, "itemId": item_id}
-        await self.emit(
-            {"type": "output-item-added", **ids, "raw": {"type": "response.output_item.added"}}
-        )
-        half = len(text) // 2
-        for piece in (text[:half], text[half:]):
-            await self._pace()
-            await self.emit(
-                {
-                    "type": "function-call-arguments-delta",
-                    **ids,
-                    "callId": call_id,
-                    "delta": piece,
-                    "raw": {"type": "response.function_call_arguments.delta"},
-                }
-            )
-        await self.emit(
-            {
-                "type": "function-call-arguments-done",
-                **ids,
-                "callId": call_id,
-                "name": name,
-                "arguments": text,
-                "raw": {"type": "response.function_call_arguments.done"},
-            }
-        )
-        await self.emit(
-            {"type": "output-item-done", **ids, "raw": {"type": "response.output_item.done"}}
-        )
-
-    async def _speak(self, response_id: str, *, audio: bool) -> None:
-        item_id = self._app.next_id("item")
-        ids = {"responseId": response_id, "itemId": item_id}
-        pieces = split_text(self._answer_text(), self.script)
-        await self.emit(
-            {"type": "output-item-added", **ids, "raw": {"type": "response.output_item.added"}}
-        )
-        await self.emit(
-            {"type": "content-part-added", **ids, "raw": {"type": "response.content_part.added"}}
-        )
-        if audio:
-            chunks = self.script.audio_chunks
-            for i in range(max(chunks, len(pieces))):
-                await self._pace()
-                if i < chunks:
-                    data = base64.b64encode(_tone(self.script.audio_chunk_bytes, i)).decode()
-                    await self.emit(
-                        {
-                            "type": "audio-delta",
-                            **ids,
-                            "delta": data,
-                            "raw": {"type": "response.output_audio.delta"},
-                        }
-                    )
-                if i < len(pieces):
-                    await self.emit(
-                        {
-                            "type": "audio-transcript-delta",
-                            **ids,
-                            "delta": pieces[i],
-                            "raw": {"type": "response.output_audio_transcript.delta"},
-                        }
-                    )
-            await self.emit(
-                {"type": "audio-done", **ids, "raw": {"type": "response.output_audio.done"}}
-            )
-            await self.emit(
-                {
-                    "type": "audio-transcript-done",
-                    **ids,
-                    "transcript": "".join(pieces),
-                    "raw": {"type": "response.output_audio_transcript.done"},
-                }
-            )
-        else:
-            for piece in pieces:
-                await self._pace()
-                await self.emit(
-                    {
-                        "type": "text-delta",
-                        **ids,
-                        "delta": piece,
-                        "raw": {"type": "response.output_text.delta"},
-                    }
-                )
-            await self.emit(
-                {
-                    "type": "text-done",
-                    **ids,
-                    "text": "".join(pieces),
-                    "raw": {"type": "response.output_text.done"},
-                }
-            )
-        await self.emit(
-            {"type": "content-part-done", **ids, "raw": {"type": "response.content_part.done"}}
-        )
-        await self.emit(
-            {"type": "output-item-done", **ids, "raw": {"type": "response.output_item.done"}}
         )

@@ -13,8 +13,9 @@ from urllib.parse import quote
 import anyio
 import attrs
 
-from ._app import DEFAULT_API_KEY, DEFAULT_GATEWAY_API_KEY, EmulatorApp
-from ._knobs import Faults, Script
+from ._app import EmulatorApp
+from ._app_state import DEFAULT_API_KEY, DEFAULT_GATEWAY_API_KEY
+from ._script_and_faults import Faults, Script
 
 __all__ = ["Emulator", "Served", "run_emulator", "serve_asgi"]
 

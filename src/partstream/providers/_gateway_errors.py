@@ -36,6 +36,10 @@ __all__ = [
 AuthMethod = Literal["api-key", "oidc"]
 
 _API_KEYS_PAGE: Final = "https://vercel.com/d?to=%2F%5Bteam%5D%2F%7E%2Fai%2Fapi-keys"
+#: How the messages name the credential argument (the AI SDK says "'apiKey' option").
+_API_KEY_ARGUMENT: Final = "'api_key' argument"
+#: Where partstream looks for the OIDC token (the AI SDK's helper finds it itself).
+_INTO_OIDC_VARIABLE: Final = " into VERCEL_OIDC_TOKEN"
 
 
 def authentication_error(
@@ -50,28 +54,35 @@ def authentication_error(
     ``None`` means no credential was found at all. The message never contains the
     credential itself.
     """
+    # The AI SDK's wording (GatewayAuthenticationError.createContextualError), with
+    # the option named the Python way: 'api_key' argument for its 'apiKey' option.
     if auth_method == "api-key":
         message = (
-            "AI Gateway authentication failed: the API key or access token was rejected.\n\n"
-            f"Create a new API key at {_API_KEYS_PAGE} and pass it as api_key= or in the "
-            "AI_GATEWAY_API_KEY environment variable (a Vercel access token works too)."
+            "AI Gateway authentication failed: Invalid API key or token.\n\n"
+            f"Create a new API key: {_API_KEYS_PAGE}\n\n"
+            f"Provide an API key or Vercel access token via {_API_KEY_ARGUMENT} or "
+            "'AI_GATEWAY_API_KEY' environment variable."
         )
     elif auth_method == "oidc":
         message = (
-            "AI Gateway authentication failed: the Vercel OIDC token was rejected.\n\n"
-            "Link the project with 'vercel link' and fetch a fresh token with "
-            "'vercel env pull' (VERCEL_OIDC_TOKEN expires), or use an API key from "
-            f"{_API_KEYS_PAGE} via api_key= or AI_GATEWAY_API_KEY."
+            "AI Gateway authentication failed: Invalid OIDC token.\n\n"
+            "Run 'npx vercel link' to link your project, then 'vc env pull' to fetch "
+            f"the token{_INTO_OIDC_VARIABLE}.\n\n"
+            f"Alternatively, use an API key: {_API_KEYS_PAGE}\n"
+            f"or pass a Vercel access token via the {_API_KEY_ARGUMENT}."
         )
     else:
         message = (
-            "AI Gateway authentication failed: no credentials were found.\n\n"
-            "Use one of:\n"
-            f"- an API key (create one at {_API_KEYS_PAGE}) passed as api_key= or set in "
-            "the AI_GATEWAY_API_KEY environment variable;\n"
-            "- a Vercel personal or app access token passed as api_key=;\n"
-            "- a Vercel OIDC token in VERCEL_OIDC_TOKEN ('vercel link', then "
-            "'vercel env pull')."
+            "AI Gateway authentication failed: No authentication provided.\n\n"
+            "Option 1 - API key:\n"
+            f"Create an API key: {_API_KEYS_PAGE}\n"
+            f"Provide via {_API_KEY_ARGUMENT} or 'AI_GATEWAY_API_KEY' environment variable.\n\n"
+            "Option 2 - Vercel access token:\n"
+            "Pass a Vercel personal access token or Vercel app access token via the "
+            f"{_API_KEY_ARGUMENT}.\n\n"
+            "Option 3 - OIDC token:\n"
+            "Run 'npx vercel link' to link your project, then 'vc env pull' to fetch the "
+            f"token{_INTO_OIDC_VARIABLE}."
         )
     return GatewayAuthenticationError(
         message, status_code=status_code, cause=cause, generation_id=generation_id

@@ -16,10 +16,9 @@ import os
 import ssl
 from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager, nullcontext
-from typing import TYPE_CHECKING, Any, Final, final
+from typing import Any, Final, final
 
 import anyio
-import attrs
 import httpx
 
 from .. import __version__
@@ -28,34 +27,25 @@ from ..codecs._gateway_auth import (
     gateway_realtime_url,
     get_gateway_realtime_protocols,
 )
-from ..codecs._gateway_events import (
-    ServerEvent,
-    build_session_config,
-    parse_server_event,
-    serialize_client_event,
-)
+from ..codecs._gateway_codec import build_session_config, parse_server_event, serialize_client_event
+from ..codecs._gateway_server_events import ServerEvent
 from ..errors import (
     GatewayResponseError,
     InvalidArgumentError,
     LimitExceededError,
 )
+from ._gateway_credentials import GatewayCredential, RealtimeToken, WebSocketConfig
 from ._gateway_errors import (
-    AuthMethod,
     authentication_error,
     gateway_error_from_response,
     timeout_error,
 )
-
-if TYPE_CHECKING:
-    from ._gateway_session import GatewayRealtimeSession
+from ._gateway_session import GatewayRealtimeSession, open_session
 
 __all__ = [
     "DEFAULT_BASE_URL",
-    "GatewayCredential",
     "GatewayProvider",
     "GatewayRealtimeModel",
-    "RealtimeToken",
-    "WebSocketConfig",
     "create_gateway",
 ]
 
@@ -75,45 +65,6 @@ def _default_ssl_context() -> ssl.SSLContext:
     # httpx would build (and load the trust store into) a new SSL context for every
     # client made without one: tens of milliseconds per call. One is safe to share.
     return httpx.create_ssl_context()
-
-
-@final
-@attrs.frozen
-class GatewayCredential:
-    """A resolved Gateway credential. ``token`` is never shown in ``repr``."""
-
-    token: str = attrs.field(repr=False)
-    auth_method: AuthMethod
-
-
-@final
-@attrs.frozen
-class RealtimeToken:
-    """What a browser (or any client) needs to open the realtime WebSocket.
-
-    ``token`` goes in the ``ai-gateway-auth.`` subprotocol; ``url`` is the WebSocket
-    URL; ``expires_at`` is the expiry in Unix seconds when the Gateway gave one.
-    """
-
-    token: str = attrs.field(repr=False)
-    url: str
-    expires_at: float | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The AI SDK JSON shape (``{token, url, expiresAt?}``), e.g. for a setup endpoint."""
-        out: dict[str, Any] = {"token": self.token, "url": self.url}
-        if self.expires_at is not None:
-            out["expiresAt"] = self.expires_at
-        return out
-
-
-@final
-@attrs.frozen
-class WebSocketConfig:
-    """The URL and subprotocols to open a realtime connection with (the token is inside)."""
-
-    url: str
-    protocols: tuple[str, ...] = attrs.field(repr=False)
 
 
 def _resolve_credential(api_key: str | None) -> GatewayCredential:
@@ -404,8 +355,6 @@ class GatewayRealtimeModel:
         ``max_tool_calls`` bounds the tool calls remembered until their output is
         sent. ``None`` options keep the WebSocket transport's defaults.
         """
-        from ._gateway_session import open_session
-
         transport_options = {
             name: value
             for name, value in (
@@ -421,6 +370,7 @@ class GatewayRealtimeModel:
         }
         return open_session(
             self,
+            provider_headers=self._provider.headers,
             session_config=session_config,
             token=token,
             url=url,

@@ -31,29 +31,25 @@ import base64
 import json
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any, Final, final
+from typing import Any, Final, Protocol, final
 
 import anyio
 
 from ..codecs._gateway_auth import GATEWAY_REALTIME_SUBPROTOCOL
-from ..codecs._gateway_events import (
+from ..codecs._gateway_client_events import (
     ClientEvent,
     ConversationItemCreate,
-    FunctionCallArgumentsDone,
     FunctionCallOutput,
     InputAudioAppend,
     InputAudioClear,
     InputAudioCommit,
     ResponseCancel,
     ResponseCreate,
-    ResponseDone,
-    ServerEvent,
     SessionUpdate,
     TextMessage,
-    build_session_config,
-    decode_server_message,
-    encode_client_event,
 )
+from ..codecs._gateway_codec import build_session_config, decode_server_message, encode_client_event
+from ..codecs._gateway_server_events import FunctionCallArgumentsDone, ResponseDone, ServerEvent
 from ..errors import (
     ClosedByPeerError,
     ClosedByYouError,
@@ -64,11 +60,9 @@ from ..errors import (
     WebSocketHandshakeError,
 )
 from ..transports.websocket import WebSocketConnection, connect_websocket
+from ._gateway_credentials import RealtimeToken, WebSocketConfig
 
-if TYPE_CHECKING:
-    from ._gateway_provider import GatewayRealtimeModel
-
-__all__ = ["DEFAULT_MAX_TOOL_CALLS", "GatewayRealtimeSession", "open_session"]
+__all__ = ["DEFAULT_MAX_TOOL_CALLS", "GatewayRealtimeSession", "RealtimeModelRef", "open_session"]
 
 # RFC 6455 section 7.4.1: the closes after which ``async for`` ends quietly.
 _QUIET_CLOSE_CODES: Final = frozenset({1000, 1001, 1005})
@@ -76,6 +70,21 @@ _QUIET_CLOSE_CODES: Final = frozenset({1000, 1001, 1005})
 _CLOSE_PROTOCOL_ERROR: Final = 1002
 #: Tool calls the session remembers (for their names) until their output is sent.
 DEFAULT_MAX_TOOL_CALLS: Final = 1024
+
+
+class RealtimeModelRef(Protocol):
+    """What a session uses of the model that opened it (a ``GatewayRealtimeModel``).
+
+    A protocol, so that this module needs nothing from the provider's: the
+    provider imports the session, never the other way round.
+    """
+
+    @property
+    def model_id(self) -> str: ...
+
+    async def get_token(self) -> RealtimeToken: ...
+
+    def get_websocket_config(self, token: str, url: str | None = None) -> WebSocketConfig: ...
 
 
 def _json_text(value: Any) -> str:
@@ -122,7 +131,7 @@ class GatewayRealtimeSession:
     def __init__(
         self,
         ws: WebSocketConnection,
-        model: GatewayRealtimeModel,
+        model: RealtimeModelRef,
         *,
         max_tool_calls: int = DEFAULT_MAX_TOOL_CALLS,
     ) -> None:
@@ -356,8 +365,9 @@ async def _check_subprotocol(ws: WebSocketConnection) -> None:
 
 @asynccontextmanager
 async def open_session(
-    model: GatewayRealtimeModel,
+    model: RealtimeModelRef,
     *,
+    provider_headers: Mapping[str, str],
     session_config: Mapping[str, Any] | None,
     token: str | None,
     url: str | None,
@@ -374,8 +384,7 @@ async def open_session(
     if token is None:
         token = (await model.get_token()).token
     ws_config = model.get_websocket_config(token, url)
-    provider = model.provider
-    all_headers = dict(provider.headers)
+    all_headers = dict(provider_headers)
     if headers:
         all_headers.update(headers)
     options = dict(transport_options)

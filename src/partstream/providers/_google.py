@@ -20,7 +20,9 @@ import httpx
 from .. import errors, parts
 from ..codecs import interactions as codec
 from ..transports.sse import ResumePolicy
+from ._google_cursor import InteractionCursor
 from ._google_http import (
+    API_REVISION,
     DEFAULT_BASE_URL,
     DEFAULT_CANCEL_TIMEOUT,
     DEFAULT_MAX_RESPONSE_SIZE,
@@ -29,12 +31,7 @@ from ._google_http import (
     send_json,
 )
 from ._google_poll import PollingPolicy, is_terminal_status, poll_until_terminal
-from ._google_stream import (
-    DEFAULT_RESUME_POLICY,
-    InteractionCursor,
-    InteractionStream,
-    StreamPlan,
-)
+from ._google_stream import DEFAULT_RESUME_POLICY, InteractionStream, StreamPlan
 
 __all__ = [
     "GenerateResult",
@@ -44,6 +41,10 @@ __all__ = [
     "ResponseInfo",
     "create_google",
 ]
+
+
+def _has_line_break(value: str) -> bool:
+    return "\r" in value or "\n" in value
 
 
 def _interaction_id(value: object) -> str | None:
@@ -158,7 +159,8 @@ class InteractionsModel:
 
     @property
     def provider(self) -> str:
-        return "google.generative-ai.interactions"
+        """``<provider name>.interactions`` (``google.generative-ai.interactions`` by default)."""
+        return f"{self._config.name}.interactions"
 
     def __repr__(self) -> str:
         what = f"agent={self.agent!r}" if self.agent is not None else f"{self.model_id!r}"
@@ -179,13 +181,15 @@ class InteractionsModel:
     # -- generate ------------------------------------------------------------------------
 
     async def generate(self, prompt: Any, **call_options: Any) -> GenerateResult:
-        """``POST {base}/interactions`` and return the result (polling agent runs to the end).
+        """``POST {base}/interactions`` and return the result (polling background runs).
 
         Call options follow the AI SDK's LanguageModelV3 options in Python spelling
         (``max_output_tokens``, ``temperature``, ``tools``, ``provider_options``,
-        ``headers``, ...). An agent whose answer is not terminal yet (``background:
-        true``) is polled with ``GET {base}/interactions/{id}`` until it is; cancelling
-        the call or passing the polling limit cancels the run on the server.
+        ``headers``, ...). An agent's answer, or any ``background: true`` answer, that
+        is not terminal yet is polled with ``GET {base}/interactions/{id}`` until it is
+        (AI SDK 4.0.95). Cancelling the call cancels the run on the server; passing
+        the polling limit raises :class:`~partstream.errors.PollingTimeoutError` and
+        leaves the run alone.
         """
         call = self._prepare(prompt, False, call_options)
         prepared, headers = call.prepared, call.headers
@@ -194,7 +198,8 @@ class InteractionsModel:
         async with self._config.client() as client:
             posted = await send_json(self._config, client, "POST", url, headers, prepared.body)
             response = posted
-            if self.agent is not None and not is_terminal_status(posted.value.get("status")):
+            polls = self.agent is not None or prepared.background
+            if polls and not is_terminal_status(posted.value.get("status")):
                 response = await poll_until_terminal(
                     self._config,
                     client,
@@ -382,6 +387,8 @@ def create_google(
     generate_id: Callable[[], str] | None = None,
     max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
     cancel_timeout: float = DEFAULT_CANCEL_TIMEOUT,
+    api_revision: str | None = None,
+    name: str = "google.generative-ai",
 ) -> GoogleProvider:
     """Create a Google provider.
 
@@ -392,6 +399,10 @@ def create_google(
     uses a client of its own, unless the provider is open (``async with
     create_google(...) as google``), which shares one connection pool between its
     calls until the block ends. ``generate_id`` makes ids where the API gives none.
+    ``api_revision`` pins the Interactions API revision (sent as ``Api-Revision`` on
+    every request, e.g. :data:`API_REVISION`); by default no revision is named and
+    the API serves its current one, as with the AI SDK. ``name`` is the provider
+    name the models report (``model.provider`` is ``<name>.interactions``).
     """
     if max_response_size < 1:
         raise errors.InvalidArgumentError(
@@ -401,6 +412,18 @@ def create_google(
         raise errors.InvalidArgumentError(
             "cancel_timeout must be >= 0 seconds", argument="cancel_timeout"
         )
+    revision: object = api_revision
+    if revision is not None and (
+        not isinstance(revision, str) or not revision or _has_line_break(revision)
+    ):
+        raise errors.InvalidArgumentError(
+            "api_revision must be a non-empty string without line breaks, such as "
+            f"{API_REVISION!r}",
+            argument="api_revision",
+        )
+    given_name: object = name
+    if not isinstance(given_name, str) or not given_name:
+        raise errors.InvalidArgumentError("name must be a non-empty string", argument="name")
     base = (base_url or DEFAULT_BASE_URL).rstrip("/")
     config = ApiConfig(
         base_url=base,
@@ -409,5 +432,7 @@ def create_google(
         http_client=http_client,
         max_response_size=max_response_size,
         cancel_timeout=cancel_timeout,
+        api_revision=api_revision,
+        name=name,
     )
     return GoogleProvider(config, generate_id or codec.default_generate_id)

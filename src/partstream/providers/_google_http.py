@@ -44,12 +44,16 @@ __all__ = [
     "Secret",
     "SharedClient",
     "api_call_error",
+    "failure_message",
+    "google_error_data",
     "send_cancel",
     "send_json",
     "translate_httpx_error",
 ]
 
-#: The Interactions API revision every request names (``Api-Revision`` header).
+#: The Interactions API revision partstream was last checked against. Nothing sends
+#: it unless asked: the reference sends no ``Api-Revision`` header (the API then
+#: serves its current revision); ``create_google(api_revision=API_REVISION)`` pins it.
 API_REVISION: Final = "2026-05-20"
 DEFAULT_BASE_URL: Final = "https://generativelanguage.googleapis.com/v1beta"
 API_KEY_ENV: Final = "GOOGLE_GENERATIVE_AI_API_KEY"
@@ -180,6 +184,9 @@ class ApiConfig:
     http_client: httpx.AsyncClient | None
     max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE
     cancel_timeout: float = DEFAULT_CANCEL_TIMEOUT
+    api_revision: str | None = None
+    #: The provider name (the AI SDK's ``name`` setting); models report ``<name>.interactions``.
+    name: str = "google.generative-ai"
     shared: SharedClient = attrs.field(factory=SharedClient, eq=False)
 
     def __repr__(self) -> str:
@@ -204,9 +211,12 @@ class ApiConfig:
     ) -> dict[str, str]:
         """Provider headers, then call headers, then ``extra``; ``None`` removes a header.
 
-        ``Api-Revision`` comes first so a caller can override it deliberately.
+        ``Api-Revision`` (only when the provider pins one) comes first, so a
+        call's own headers can still override it.
         """
-        merged: dict[str, str | None] = {"api-revision": API_REVISION}
+        merged: dict[str, str | None] = {}
+        if self.api_revision is not None:
+            merged["api-revision"] = self.api_revision
         merged["x-goog-api-key"] = self.key()
         for source in (self.headers, call_headers or {}, extra):
             for name, value in source.items():
@@ -214,8 +224,9 @@ class ApiConfig:
         return {name: value for name, value in merged.items() if value is not None}
 
     def url(self, *segments: str) -> str:
-        """``{base_url}/segment/...``, each segment percent-encoded."""
-        return "/".join([self.base_url, *(quote(s, safe="") for s in segments)])
+        """``{base_url}/segment/...``, each segment percent-encoded as the reference's
+        ``encodeURIComponent`` does (which leaves ``!~*'()`` as they are)."""
+        return "/".join([self.base_url, *(quote(s, safe="!~*'()") for s in segments)])
 
     def scrub(self, text: str) -> str:
         """``text`` with the API key (if it appears) replaced by ``***``."""
@@ -272,31 +283,63 @@ def _retry_after(headers: httpx.Headers) -> float | None:
     return None
 
 
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def google_error_data(data: Any) -> dict[str, Any] | None:
+    """``data`` if it is a Google error body (the reference's schema), else ``None``.
+
+    ``{"error": {"code": number | null, "message": str, "status": str, "details"?:
+    list | null}}``: only such a body lends its ``message`` to the error.
+    """
+    if not isinstance(data, dict):
+        return None
+    inner = data.get("error")
+    if not isinstance(inner, dict) or "code" not in inner:
+        return None
+    details = inner.get("details")
+    if (
+        (inner["code"] is not None and not _is_number(inner["code"]))
+        or not isinstance(inner.get("message"), str)
+        or not isinstance(inner.get("status"), str)
+        or (details is not None and not isinstance(details, list))
+    ):
+        return None
+    return data
+
+
+def failure_message(data: Any, status: int, reason: str | None = None) -> str:
+    """The AI SDK's message for a failed response: Google's, else the status text."""
+    error = google_error_data(data)
+    if error is not None:
+        return str(error["error"]["message"])
+    return reason or httpx.codes.get_reason_phrase(status) or f"HTTP {status}"
+
+
 def api_call_error(
-    config: ApiConfig, url: str, status: int, headers: httpx.Headers, body: bytes
+    config: ApiConfig,
+    url: str,
+    status: int,
+    headers: httpx.Headers,
+    body: bytes,
+    reason: str | None = None,
 ) -> errors.APICallError:
     """An :class:`APICallError` from a failed response; Google's message when it sent one."""
     text = config.scrub(body.decode("utf-8", "replace"))
-    message: str | None = None
     data: Any = None
     try:
         data = json.loads(text) if text.strip() else None
     except ValueError:
         data = None
-    if isinstance(data, dict):
-        inner = data.get("error")
-        if isinstance(inner, dict) and isinstance(inner.get("message"), str):
-            message = inner["message"]
-    if message is None:
-        message = httpx.codes.get_reason_phrase(status) or f"HTTP {status}"
     return errors.APICallError(
-        message,
+        config.scrub(failure_message(data, status, reason)),
         url=url,
         status_code=status,
         response_headers=dict(headers),
         response_body=text,
         retry_after=_retry_after(headers),
-        data=data,
+        data=google_error_data(data),
     )
 
 
@@ -363,7 +406,9 @@ async def send_json(
     except httpx.HTTPError as exc:
         raise translate_httpx_error(exc, method, url) from exc
     if not response.is_success:
-        raise api_call_error(config, url, response.status_code, response.headers, payload)
+        raise api_call_error(
+            config, url, response.status_code, response.headers, payload, response.reason_phrase
+        )
     value = parse_response(payload)
     return JsonResponse(response.status_code, dict(response.headers), value)
 

@@ -2,9 +2,12 @@
 
 ``GET {base}/interactions/{id}`` every 1 s, doubling up to 10 s, for at most
 30 minutes (``providerOptions.google.pollingTimeoutMs`` overrides the limit). If
-the caller cancels (or the limit passes) before the interaction finished, a
-best-effort ``POST .../cancel`` is sent once, shielded and bounded, so the run
-stops on Google's side. The clock and the sleep are injectable for tests.
+the caller cancels before the interaction finished, a best-effort ``POST
+.../cancel`` is sent once, shielded and bounded, so the run stops on Google's
+side. When the limit passes, :class:`~partstream.errors.PollingTimeoutError` is
+raised and the run is left alone, as in the AI SDK (which cancels only on abort):
+the error names the interaction, so the caller can still fetch, resume or cancel
+it. The clock and the sleep are injectable for tests.
 """
 
 from __future__ import annotations
@@ -53,7 +56,7 @@ class PollingPolicy:
 
     ``initial_delay`` seconds before the first ``GET``, doubling after each
     non-terminal answer up to ``max_delay``; gives up with
-    :class:`~partstream.errors.TimeoutError` after ``timeout`` seconds
+    :class:`~partstream.errors.PollingTimeoutError` after ``timeout`` seconds
     (``providerOptions.google.pollingTimeoutMs`` overrides ``timeout`` per call).
     ``clock`` and ``sleep`` default to anyio's and exist for tests.
     """
@@ -97,8 +100,9 @@ async def poll_until_terminal(
     """Poll until the interaction's status is terminal; return that response.
 
     Raises :class:`~partstream.errors.InvalidResponseDataError` before any request
-    when there is no id to poll, :class:`~partstream.errors.TimeoutError` when the
-    limit passes first. Cancellation and the timeout send the cancel request.
+    when there is no id to poll, :class:`~partstream.errors.PollingTimeoutError`
+    when the limit passes first (the run goes on). Cancellation sends the cancel
+    request.
     """
     if not interaction_id:
         raise errors.InvalidResponseDataError(
@@ -117,10 +121,12 @@ async def poll_until_terminal(
             await canceller.cancel()
         raise
     if response is None:
-        await canceller.cancel()  # we gave up: the run must not go on unseen
-        raise errors.TimeoutError(
-            f"google.interactions: timed out polling interaction {interaction_id} "
-            f"after {limit * 1000:.0f}ms"
+        timeout_ms = limit * 1000
+        shown = str(int(timeout_ms)) if float(timeout_ms).is_integer() else str(timeout_ms)
+        raise errors.PollingTimeoutError(
+            f"google.interactions: timed out polling interaction {interaction_id} after {shown}ms.",
+            interaction_id=interaction_id,
+            timeout_ms=timeout_ms,
         )
     return response
 

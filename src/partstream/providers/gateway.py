@@ -13,14 +13,14 @@
     secret = await rt.mint_client_secret(expires_after_seconds=60)   # for a browser
 """
 
+from ._gateway_credentials import GatewayCredential as GatewayCredential
+from ._gateway_credentials import RealtimeToken as RealtimeToken
+from ._gateway_credentials import WebSocketConfig as WebSocketConfig
 from ._gateway_errors import gateway_error_from_response as gateway_error_from_response
 from ._gateway_options import GatewayProviderOptions as GatewayProviderOptions
 from ._gateway_provider import DEFAULT_BASE_URL as DEFAULT_BASE_URL
-from ._gateway_provider import GatewayCredential as GatewayCredential
 from ._gateway_provider import GatewayProvider as GatewayProvider
 from ._gateway_provider import GatewayRealtimeModel as GatewayRealtimeModel
-from ._gateway_provider import RealtimeToken as RealtimeToken
-from ._gateway_provider import WebSocketConfig as WebSocketConfig
 from ._gateway_provider import create_gateway as create_gateway
 from ._gateway_session import GatewayRealtimeSession as GatewayRealtimeSession
 

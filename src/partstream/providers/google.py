@@ -9,7 +9,8 @@
 * ``model.resume(cursor)`` continues a background stream from its
   :class:`InteractionCursor`, in any process.
 
-Every request carries ``Api-Revision: 2026-05-20`` and the key as ``x-goog-api-key``.
+Every request carries the key as ``x-goog-api-key``; ``Api-Revision`` only when
+``create_google(api_revision=...)`` pins one (the AI SDK sends none).
 """
 
 from ._google import GenerateResult as GenerateResult
@@ -18,12 +19,12 @@ from ._google import InteractionsModel as InteractionsModel
 from ._google import RequestInfo as RequestInfo
 from ._google import ResponseInfo as ResponseInfo
 from ._google import create_google as create_google
+from ._google_cursor import InteractionCursor as InteractionCursor
 from ._google_http import API_KEY_ENV as API_KEY_ENV
 from ._google_http import API_REVISION as API_REVISION
 from ._google_http import DEFAULT_BASE_URL as DEFAULT_BASE_URL
 from ._google_poll import PollingPolicy as PollingPolicy
 from ._google_stream import DEFAULT_RESUME_POLICY as DEFAULT_RESUME_POLICY
-from ._google_stream import InteractionCursor as InteractionCursor
 from ._google_stream import InteractionStream as InteractionStream
 
 __all__ = [

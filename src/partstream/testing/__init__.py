@@ -5,7 +5,9 @@ SSE: ``sse_events``, ``sse_streams``, ``chunkings``, ``chunked_sse_streams``
 :mod:`partstream.testing._sse`). Stream parts: ``parts``, ``warnings``,
 ``provider_metadata``, ``json_values``. Interactions SSE events:
 ``interactions_streams``, ``interactions_events``, ``malformed_events``,
-``interactions_feeds`` (see :mod:`partstream.testing._interactions`).
+``interactions_feeds`` (see :mod:`partstream.testing._interactions`). AI SDK UI:
+``ui_message_chunks``, ``ui_message_parts``, ``ui_messages``, ``chat_request_bodies``
+(see :mod:`partstream.testing._ui`).
 """
 
 from ._interactions import InteractionsStream as InteractionsStream
@@ -22,10 +24,15 @@ from ._sse import chunked_sse_streams as chunked_sse_streams
 from ._sse import chunkings as chunkings
 from ._sse import sse_events as sse_events
 from ._sse import sse_streams as sse_streams
+from ._ui import chat_request_bodies as chat_request_bodies
+from ._ui import ui_message_chunks as ui_message_chunks
+from ._ui import ui_message_parts as ui_message_parts
+from ._ui import ui_messages as ui_messages
 
 __all__ = [
     "InteractionsStream",
     "SSEStream",
+    "chat_request_bodies",
     "chunked_sse_streams",
     "chunkings",
     "interactions_events",
@@ -37,5 +44,8 @@ __all__ = [
     "provider_metadata",
     "sse_events",
     "sse_streams",
+    "ui_message_chunks",
+    "ui_message_parts",
+    "ui_messages",
     "warnings",
 ]

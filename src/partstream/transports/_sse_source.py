@@ -45,198 +45,42 @@ and only failures are resumed.
 
 from __future__ import annotations
 
-import email.utils
-import functools
-import math
-import random
-import ssl
-import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from typing import Any, Final, Generic, Literal, TypeVar, final, overload
+from typing import Any, Final, Generic, TypeVar, final, overload
 
 import anyio
-import attrs
 import httpx
 from httpx._client import UseClientDefault
 
 from ..errors import (
     MAX_ERROR_BODY,
     APICallError,
-    ConnectError,
     InvalidArgumentError,
     InvalidResponseDataError,
-    PartstreamError,
     StreamResumeError,
-    TimeoutError,
     TransportError,
     truncate_body,
 )
 from ..pipeline import Emit
 from ._sse_decoder import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent, SSEDecoder
+from ._sse_httpx import (
+    _CLOSE_TIMEOUT,
+    DEFAULT_TIMEOUT,
+    _close,
+    _default_ssl_context,
+    _is_retryable,
+    translate_httpx_error,
+)
+from ._sse_resume import ResumePolicy, parse_retry_after
 
-__all__ = [
-    "DEFAULT_TIMEOUT",
-    "ResumePolicy",
-    "SSESource",
-    "parse_retry_after",
-    "translate_httpx_error",
-]
+__all__ = ["SSESource"]
 
 T = TypeVar("T")
 
-#: Timeouts of the client an SSESource creates when it is given none: connect,
-#: write and pool 30 s; a read may wait 5 minutes (agents idle between events).
-DEFAULT_TIMEOUT: Final = httpx.Timeout(30.0, read=300.0)
-#: Seconds the response/client close may take at exit, even under cancellation.
-_CLOSE_TIMEOUT: Final = 5.0
 _EMPTY_CLOSE: Final = "SSE stream closed without producing any events"
 #: How many of the latest waits ``SSESource.delays`` remembers.
 _KEEP_DELAYS: Final = 64
-
-
-@functools.cache
-def _default_ssl_context() -> ssl.SSLContext:
-    # httpx builds a verifying SSL context (tens of milliseconds: the trust store is
-    # loaded) for every client made without one; an SSLContext is safe to share.
-    return httpx.create_ssl_context()
-
-
-def _positive_number(name: str, *, allow_zero: bool = True) -> Callable[[Any, Any, Any], None]:
-    def check(_instance: Any, _attribute: Any, value: Any) -> None:
-        ok = (
-            isinstance(value, int | float)
-            and not isinstance(value, bool)
-            and math.isfinite(value)
-            and (value >= 0 if allow_zero else value > 0)
-        )
-        if not ok:
-            bound = ">= 0" if allow_zero else "> 0"
-            raise InvalidArgumentError(f"{name} must be a finite number {bound}", argument=name)
-
-    return check
-
-
-def _check_attempts(_instance: Any, _attribute: Any, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidArgumentError("max_attempts must be an int >= 1", argument="max_attempts")
-
-
-def _check_id_in(_instance: Any, _attribute: Any, value: Any) -> None:
-    if value not in ("header", "query"):
-        raise InvalidArgumentError('id_in must be "header" or "query"', argument="id_in")
-
-
-@final
-@attrs.frozen
-class ResumePolicy:
-    """How an :class:`SSESource` reconnects; the defaults are the AI SDK's.
-
-    ``max_attempts`` consecutive failed attempts give up; the delay before a
-    reconnection is ``base_delay`` seconds times the number of consecutive
-    failures (a server ``retry:`` field or a ``Retry-After`` header replaces
-    it), at most ``max_delay``, multiplied by a random factor in
-    ``[1, 1 + jitter]``. The last event ID travels in the ``Last-Event-ID``
-    header (``id_in="header"``) or in the query parameter ``query_param``.
-    """
-
-    max_attempts: int = attrs.field(default=3, validator=_check_attempts)
-    base_delay: float = attrs.field(default=0.5, validator=_positive_number("base_delay"))
-    jitter: float = attrs.field(default=0.0, validator=_positive_number("jitter"))
-    id_in: Literal["header", "query"] = attrs.field(default="header", validator=_check_id_in)
-    query_param: str = "last_event_id"
-    max_delay: float = attrs.field(default=60.0, validator=_positive_number("max_delay"))
-
-    def delay(
-        self,
-        failures: int,
-        *,
-        server_retry: float | None = None,
-        retry_after: float | None = None,
-        rand: Callable[[], float] = random.random,
-    ) -> float:
-        """Seconds to wait before the next attempt after ``failures`` consecutive failures."""
-        if retry_after is not None:
-            base = retry_after  # the HTTP response said when to come back
-        elif server_retry is not None:
-            base = server_retry  # WHATWG: the stream's reconnection time
-        else:
-            base = self.base_delay * failures
-        base = min(max(base, 0.0), self.max_delay)
-        if self.jitter and base:
-            base *= 1.0 + self.jitter * rand()
-        return base
-
-
-def parse_retry_after(headers: httpx.Headers, *, now: float | None = None) -> float | None:
-    """Seconds from ``retry-after-ms`` or ``Retry-After`` (seconds or an HTTP date)."""
-    ms = headers.get("retry-after-ms")
-    if ms is not None:
-        try:
-            value = float(ms)
-        except ValueError:
-            value = math.nan
-        if math.isfinite(value) and value >= 0:
-            return value / 1000.0
-    raw = headers.get("retry-after")
-    if raw is None:
-        return None
-    raw = raw.strip()
-    try:
-        seconds = float(raw)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(raw)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when.tzinfo is None:
-            return None
-        current = time.time() if now is None else now
-        return max(0.0, when.timestamp() - current)
-    return seconds if math.isfinite(seconds) and seconds >= 0 else None
-
-
-def translate_httpx_error(exc: Exception, *, url: str) -> PartstreamError:
-    """The partstream error for an httpx (or socket) failure; keep ``exc`` as the cause."""
-    if isinstance(exc, httpx.TimeoutException):
-        kind = type(exc).__name__
-        return TimeoutError(f"SSE request to {url} timed out ({kind}): {exc}")
-    if isinstance(exc, httpx.UnsupportedProtocol):
-        return InvalidArgumentError(f"cannot request {url}: {exc}", argument="url")
-    if isinstance(exc, httpx.ConnectError):
-        return ConnectError(f"could not connect to {url}: {exc}")
-    if isinstance(exc, httpx.DecodingError):
-        return InvalidResponseDataError(f"could not decode the SSE response from {url}: {exc}")
-    if isinstance(exc, httpx.InvalidURL):
-        return InvalidArgumentError(f"invalid URL {url!r}: {exc}", argument="url")
-    reason = str(exc) or type(exc).__name__
-    return TransportError(f"SSE connection to {url} failed: {reason}")
-
-
-def _is_retryable(exc: Exception) -> bool:
-    if isinstance(exc, APICallError):
-        return exc.is_retryable
-    return isinstance(exc, TransportError | TimeoutError)
-
-
-async def _close(response: httpx.Response, chunks: AsyncIterator[bytes]) -> None:
-    """Close the response and finish its chunk iterator, even under cancellation.
-
-    httpx's body iterators are nested async generators. One abandoned half-way
-    is finalised by the event loop later (trio warns with a ResourceWarning), and
-    closing the outer one leaves the inner ones suspended. So: close the
-    response first, then pull from the iterator once more; the read fails at
-    the bottom and the failure finishes every generator on its way up.
-    """
-    if response.is_closed and getattr(chunks, "ag_frame", True) is None:
-        return  # read to the end: httpx closed the response and every generator finished
-    with anyio.move_on_after(_CLOSE_TIMEOUT, shield=True):
-        await response.aclose()
-        try:
-            async for _ in chunks:
-                pass
-        except Exception:
-            pass  # the expected outcome: reading a closed response fails
 
 
 class _Dropped(Exception):

@@ -25,15 +25,18 @@ How a connection ends decides what ``receive()`` and ``send_*()`` raise:
   reader keeps reading, for at most ``close_timeout``, what the peer sent
   before it reset the connection);
 * no pong within ``ping_timeout``: ConnectionBrokenError with code 1011.
+
+Where the pieces live: this module has the public surface (``connect_websocket``,
+receiving, the closing handshake ``aclose``); ``_ws_open`` the TCP/TLS stream and
+the opening handshake; ``_ws_reader`` the reader actor and the keepalive;
+``_ws_send`` the connection's state and the send side; ``_ws_batches`` the
+channel between them; ``_ws_protocol`` the sans-IO frames.
 """
 
 from __future__ import annotations
 
-import functools
 import math
-import os
 import ssl
-from collections import deque
 from collections.abc import AsyncIterator, Sequence
 from types import TracebackType
 from typing import Final, final
@@ -41,27 +44,19 @@ from typing import Final, final
 import anyio
 import anyio.abc
 
-from .. import errors
 from ..errors import (
     ClosedByPeerError,
     ClosedByYouError,
-    ConnectError,
-    ConnectionBrokenError,
     ConnectionClosed,
     InvalidArgumentError,
-    WebSocketHandshakeError,
 )
 from ..pipeline import DEFAULT_MAX_BATCHES
+from ._ws_batches import _Batches
+from ._ws_frames import CLOSE_NORMAL, Message, State, check_close_code
 from ._ws_handshake import Accepted, ClientHandshake, HeadersLike
-from ._ws_protocol import (
-    CLOSE_ABNORMAL,
-    CLOSE_INTERNAL_ERROR,
-    CLOSE_NORMAL,
-    ClientProtocol,
-    Message,
-    State,
-    check_close_code,
-)
+from ._ws_open import _open_transport, _run_handshake
+from ._ws_protocol import ClientProtocol
+from ._ws_reader import _ReaderSide
 from ._ws_url import WebSocketURL, parse_websocket_url
 
 __all__ = [
@@ -77,6 +72,7 @@ __all__ = [
     "connect_websocket",
 ]
 
+
 #: Largest message accepted, in bytes. Realtime audio events of 3.4 MB exist.
 DEFAULT_MAX_MESSAGE_SIZE: Final = 16 * 1024 * 1024
 DEFAULT_CONNECT_TIMEOUT: Final = 10.0
@@ -89,12 +85,6 @@ DEFAULT_READ_SIZE: Final = 256 * 1024
 
 # Codes after which ``async for`` ends quietly instead of raising (RFC 6455 7.4.1).
 _OK_CODES: Final = frozenset({1000, 1001, 1005})
-_TRANSPORT_ERRORS: Final = (
-    anyio.BrokenResourceError,
-    anyio.ClosedResourceError,
-    anyio.EndOfStream,
-    OSError,
-)
 
 
 def _check_timeout(value: float | None, name: str, *, allow_none: bool = True) -> float | None:
@@ -267,154 +257,8 @@ class WebSocketConnector:
         return False
 
 
-@functools.cache
-def _default_ssl_context() -> ssl.SSLContext:
-    # The system trust store, hostname checks on, HTTP/1.1 for the upgrade. Built once:
-    # loading the trust store takes tens of milliseconds, and a context is safe to share.
-    ssl_context = ssl.create_default_context()
-    ssl_context.set_alpn_protocols(["http/1.1"])
-    return ssl_context
-
-
-async def _open_transport(
-    url: WebSocketURL, ssl_context: ssl.SSLContext | None, timeout: float | None
-) -> anyio.abc.ByteStream:
-    where = f"{url.host_header}"
-    try:
-        with anyio.fail_after(timeout):
-            if not url.secure:
-                return await anyio.connect_tcp(url.host, url.port)
-            if ssl_context is None:
-                ssl_context = _default_ssl_context()
-            # tls_standard_compatible=False: the close handshake, not TLS close_notify,
-            # marks the end of a WebSocket; many servers skip close_notify.
-            return await anyio.connect_tcp(
-                url.host,
-                url.port,
-                ssl_context=ssl_context,
-                tls_hostname=url.host,
-                tls_standard_compatible=False,
-            )
-    except TimeoutError:
-        raise errors.TimeoutError(
-            f"connecting to {where} took longer than connect_timeout={timeout}"
-        ) from None
-    except (OSError, anyio.BrokenResourceError) as exc:
-        raise ConnectError(f"could not connect to {where}: {exc}") from exc
-
-
-async def _run_handshake(
-    stream: anyio.abc.ByteStream, handshake: ClientHandshake, timeout: float | None
-) -> Accepted:
-    try:
-        with anyio.fail_after(timeout):
-            await stream.send(handshake.request)
-            while True:
-                try:
-                    data = await stream.receive(65536)
-                except anyio.EndOfStream:
-                    handshake.receive_eof()
-                    raise AssertionError("unreachable") from None
-                accepted = handshake.receive_data(data)
-                if accepted is not None:
-                    return accepted
-    except TimeoutError:
-        raise errors.TimeoutError(
-            f"the WebSocket opening handshake took longer than open_timeout={timeout}"
-        ) from None
-    except (OSError, anyio.BrokenResourceError, anyio.ClosedResourceError) as exc:
-        raise WebSocketHandshakeError(
-            f"the connection failed during the opening handshake: {exc!r}"
-        ) from exc
-
-
 @final
-class _Batches:
-    """The bounded channel of message batches from the reader task to ``receive()``.
-
-    What an anyio memory object stream pair does here, without its per-wait
-    bookkeeping (a generic receiver object and a task-info lookup on every
-    wait, a checkpoint on every call), which cost about a tenth of the
-    receive path on asyncio. ``put`` waits while ``max_batches`` batches wait;
-    ``get`` waits for a batch. ``close_writer()`` ends the stream after the
-    queued batches (``get`` then raises EndOfStream); ``close_reader()`` drops
-    them (``put`` raises BrokenResourceError, ``get`` ClosedResourceError).
-    A call that finds what it needs returns without a checkpoint.
-    """
-
-    __slots__ = ("_getters", "_items", "_max", "_putters", "reader_closed", "writer_closed")
-
-    def __init__(self, max_batches: int) -> None:
-        self._items: deque[list[Message]] = deque()
-        self._max = max_batches
-        # One event per side, shared by every task waiting on that side.
-        self._getters: anyio.Event | None = None
-        self._putters: anyio.Event | None = None
-        self.reader_closed = False
-        self.writer_closed = False
-
-    def put_nowait(self, batch: list[Message]) -> bool:
-        """Queue ``batch`` if there is room; False when the channel is full."""
-        if self.reader_closed or self.writer_closed:
-            raise anyio.BrokenResourceError
-        if len(self._items) >= self._max:
-            return False
-        self._items.append(batch)
-        getters = self._getters
-        if getters is not None:
-            self._getters = None
-            getters.set()
-        return True
-
-    async def put(self, batch: list[Message]) -> None:
-        while not self.put_nowait(batch):
-            putters = self._putters
-            if putters is None:
-                putters = self._putters = anyio.Event()
-            await putters.wait()
-
-    def get_nowait(self) -> list[Message] | None:
-        """The next batch, or None when none is queued (raises at the end)."""
-        if self.reader_closed:
-            raise anyio.ClosedResourceError
-        items = self._items
-        if items:
-            batch = items.popleft()
-            putters = self._putters
-            if putters is not None:
-                self._putters = None
-                putters.set()
-            return batch
-        if self.writer_closed:
-            raise anyio.EndOfStream
-        return None
-
-    async def get(self) -> list[Message]:
-        while (batch := self.get_nowait()) is None:
-            getters = self._getters
-            if getters is None:
-                getters = self._getters = anyio.Event()
-            await getters.wait()
-        return batch
-
-    def close_writer(self) -> None:
-        self.writer_closed = True
-        self._wake()
-
-    def close_reader(self) -> None:
-        self.reader_closed = True
-        self._items.clear()
-        self._wake()
-
-    def _wake(self) -> None:
-        for event in (self._getters, self._putters):
-            if event is not None:
-                event.set()
-        self._getters = self._putters = None
-
-
-@final
-class WebSocketConnection:
+class WebSocketConnection(_ReaderSide):
     """An open WebSocket client connection. Get one from :func:`connect_websocket`.
 
     Receive with ``await receive()`` (one message), ``await receive_batch()`` (all
@@ -424,32 +268,7 @@ class WebSocketConnection:
     1000, 1001 or no status, or after ``aclose()``; other ends raise.
     """
 
-    __slots__ = (
-        "_batch",
-        "_channel",
-        "_close_timeout",
-        "_closed_by_you",
-        "_first_error",
-        "_index",
-        "_inflight",
-        "_keepalive_scope",
-        "_max_batches",
-        "_ping_interval",
-        "_ping_timeout",
-        "_pings",
-        "_proto",
-        "_read_scope",
-        "_read_size",
-        "_reader_done",
-        "_response_headers",
-        "_send_lock",
-        "_stream",
-        "_subprotocol",
-        "_tg",
-        "_trailing",
-        "_transport_lost",
-        "_write_failed",
-    )
+    __slots__ = ()
 
     def __init__(
         self,
@@ -475,22 +294,22 @@ class WebSocketConnection:
         self._read_size = read_size
         self._send_lock = anyio.Lock()
         self._channel = _Batches(max_batches)
-        self._batch: list[Message] = []
+        self._batch = []
         self._index = 0
-        self._inflight: list[Message] | None = None
-        self._first_error: BaseException | None = None
+        self._inflight = None
+        self._first_error = None
         self._closed_by_you = False
         self._transport_lost = False
         # Set when a write failed: nothing more is sent, but the reader keeps reading
         # what the peer sent before the failure (bounded by close_timeout).
         self._write_failed = False
-        self._pings: dict[bytes, anyio.Event] = {}
+        self._pings = {}
         self._reader_done = anyio.Event()
         # Shielded: when the caller's block is cancelled, the reader keeps going so that
         # aclose() can still finish the closing handshake; _exit() cancels it at the end.
         self._read_scope = anyio.CancelScope(shield=True)
         self._keepalive_scope = anyio.CancelScope()
-        self._tg: anyio.abc.TaskGroup | None = None
+        self._tg = None
 
     # -- public state -----------------------------------------------------------------
 
@@ -576,10 +395,6 @@ class WebSocketConnection:
             self._keepalive_scope.cancel()
             self._channel.close_reader()
 
-    async def _abort(self) -> None:
-        self._transport_lost = True
-        await anyio.aclose_forcefully(self._stream)
-
     # -- receiving --------------------------------------------------------------------
 
     async def receive(self) -> Message:
@@ -651,273 +466,3 @@ class WebSocketConnection:
             raise self._closed_error() from None
         except anyio.ClosedResourceError:
             raise self._closed_error() from None
-
-    def _closed_error(self) -> ConnectionClosed:
-        proto = self._proto
-        code = proto.close_code
-        reason = proto.close_reason or ""
-        if code is None:
-            # Still closing: the code this side sent, until the peer's arrives.
-            code, reason = proto.close_sent or (CLOSE_ABNORMAL, "")
-        if self._closed_by_you:
-            return ClosedByYouError(
-                f"the WebSocket connection was closed by you (code {code})",
-                code=code,
-                reason=reason,
-            )
-        if proto.failure is not None or proto.close_received is None:
-            return ConnectionBrokenError(
-                f"the WebSocket connection is broken (code {code}{', ' if reason else ''}{reason})",
-                code=code,
-                reason=reason,
-            )
-        return ClosedByPeerError(
-            f"the WebSocket connection was closed by the peer (code {code}"
-            f"{', ' if reason else ''}{reason})",
-            code=code,
-            reason=reason,
-        )
-
-    # -- the reader actor -------------------------------------------------------------
-
-    async def _reader(self) -> None:
-        proto = self._proto
-        with self._read_scope as scope:
-            try:
-                await self._read_loop()
-            except _TRANSPORT_ERRORS as exc:
-                if proto.state is not State.CLOSED:
-                    proto.receive_eof()
-                    self._first_error = ConnectionBrokenError(
-                        f"the WebSocket connection was lost: {exc!r}",
-                        code=CLOSE_ABNORMAL,
-                    )
-                    self._first_error.__cause__ = exc
-            except Exception as exc:  # a bug of ours must not crash the task group
-                proto.receive_eof()
-                self._first_error = ConnectionBrokenError(
-                    f"the WebSocket reader failed: {exc!r}", code=CLOSE_ABNORMAL
-                )
-                self._first_error.__cause__ = exc
-        if scope.cancelled_caught and proto.state is not State.CLOSED:
-            # close_timeout ran out after a failed write, before the end of the stream.
-            proto.receive_eof()
-            if self._first_error is None:
-                self._first_error = ConnectionBrokenError(
-                    "the WebSocket connection was lost while sending", code=CLOSE_ABNORMAL
-                )
-        # The end, whatever the cause: tell the consumer, then finish the close.
-        try:
-            if self._first_error is None and proto.failure is not None:
-                self._first_error = proto.failure
-            self._channel.close_writer()
-            for waiter in self._pings.values():
-                waiter.set()
-            with anyio.CancelScope(shield=True):
-                await self._finish_close()
-        finally:
-            self._reader_done.set()
-
-    async def _read_loop(self) -> None:
-        proto = self._proto
-        stream = self._stream
-        channel = self._channel
-        read_size = self._read_size
-        data = self._trailing
-        self._trailing = b""
-        while True:
-            if data:
-                messages = proto.receive_data(data)
-                if proto.pongs:
-                    self._on_pongs()
-                owed = proto.data_to_send()
-                if owed:
-                    await self._send_owed(owed)
-                if messages and not self._closed_by_you:
-                    try:
-                        # No checkpoint when there is room: the socket read below yields.
-                        if not channel.put_nowait(messages):
-                            # Cancelled while waiting: receive() still gets it at the end.
-                            self._inflight = messages
-                            await channel.put(messages)
-                            self._inflight = None
-                    except anyio.BrokenResourceError:
-                        # aclose() stopped delivery; keep reading for the close frame.
-                        self._inflight = None
-            if proto.state is State.CLOSED:
-                return
-            try:
-                data = await stream.receive(read_size)
-            except anyio.EndOfStream:
-                # RFC 6455 section 7.1.5: closed without a close frame means 1006.
-                proto.receive_eof()
-                if proto.close_sent is None or not self._closed_by_you:
-                    self._first_error = ConnectionBrokenError(
-                        "the WebSocket connection ended without a close frame",
-                        code=CLOSE_ABNORMAL,
-                    )
-                return
-
-    async def _send_owed(self, owed: bytes) -> None:
-        async with self._send_lock:
-            if not self._write_failed:
-                await self._write(owed, fatal=False)
-
-    async def _finish_close(self) -> None:
-        """RFC 6455 section 7.1.1: after the close frames, wait for the server to close TCP."""
-        if not self._transport_lost:
-            with anyio.move_on_after(self._close_timeout):
-                try:
-                    while True:
-                        await self._stream.receive(65536)
-                except _TRANSPORT_ERRORS:
-                    pass
-        with anyio.CancelScope(shield=True):
-            self._transport_lost = True
-            await anyio.aclose_forcefully(self._stream)
-
-    def _on_pongs(self) -> None:
-        pongs = self._proto.pongs
-        for payload in pongs:
-            if payload in self._pings:
-                # A pong answers its ping and every ping sent before it.
-                for key in list(self._pings):
-                    self._pings.pop(key).set()
-                    if key == payload:
-                        break
-        pongs.clear()
-
-    # -- keepalive --------------------------------------------------------------------
-
-    async def _keepalive(self) -> None:
-        interval = self._ping_interval
-        assert interval is not None
-        with self._keepalive_scope:
-            while True:
-                await anyio.sleep(interval)
-                payload = os.urandom(4)
-                waiter = anyio.Event()
-                self._pings[payload] = waiter
-                try:
-                    await self._send_control(self._proto.send_ping(payload))
-                except ConnectionClosed:
-                    return
-                with anyio.move_on_after(self._ping_timeout):
-                    await waiter.wait()
-                if self._pings.pop(payload, None) is None:
-                    continue  # the pong came
-                if self._proto.state is not State.OPEN:
-                    return
-                await self._fail_locally(
-                    CLOSE_INTERNAL_ERROR,
-                    "keepalive ping timeout",
-                    errors.TimeoutError(
-                        f"no pong within ping_timeout={self._ping_timeout} seconds"
-                    ),
-                )
-                return
-
-    async def _fail_locally(self, code: int, reason: str, cause: BaseException) -> None:
-        """Fail the connection for a reason found on this side (RFC 6455 section 7.1.7)."""
-        with anyio.CancelScope(shield=True):
-            with anyio.move_on_after(self._close_timeout):
-                async with self._send_lock:
-                    if self._proto.state is not State.OPEN:
-                        return
-                    frame = self._proto.abort(code, reason)
-                    error = ConnectionBrokenError(
-                        f"the WebSocket connection failed: {reason} (code {code})",
-                        code=code,
-                        reason=reason,
-                    )
-                    error.__cause__ = cause
-                    self._first_error = error
-                    await self._write(frame, fatal=False)
-            self._read_scope.cancel()
-
-    async def ping(self, payload: bytes | None = None) -> None:
-        """Send a ping and wait for its pong (no timeout of its own)."""
-        if payload is None:
-            payload = os.urandom(4)
-        payload = bytes(payload)
-        if payload in self._pings:
-            raise InvalidArgumentError(
-                "a ping with this payload is already waiting for its pong", argument="payload"
-            )
-        frame = self._proto.send_ping(payload)
-        waiter = anyio.Event()
-        self._pings[payload] = waiter
-        try:
-            await self._send_control(frame)
-            await waiter.wait()
-        finally:
-            unanswered = self._pings.pop(payload, None) is not None
-        if unanswered:
-            raise self._closed_error()
-
-    # -- sending ----------------------------------------------------------------------
-
-    async def send_text(self, text: str) -> None:
-        """Send a text message. Raises ClosedByYouError/ClosedByPeerError once closed."""
-        if not isinstance(text, str):
-            raise InvalidArgumentError("send_text() takes a str", argument="text")
-        await self._send_control(self._proto.send_text(text))
-
-    async def send_bytes(self, data: bytes | bytearray | memoryview) -> None:
-        """Send a binary message. Raises ClosedByYouError/ClosedByPeerError once closed."""
-        if not isinstance(data, bytes | bytearray | memoryview):
-            raise InvalidArgumentError("send_bytes() takes bytes", argument="data")
-        await self._send_control(self._proto.send_bytes(data))
-
-    async def send(self, message: Message) -> None:
-        """Send a ``str`` as a text message or ``bytes`` as a binary one."""
-        if isinstance(message, str):
-            await self.send_text(message)
-        else:
-            await self.send_bytes(message)
-
-    async def _send_control(self, frame: bytes) -> None:
-        async with self._send_lock:
-            if self._proto.state is not State.OPEN or self._transport_lost or self._write_failed:
-                raise self._closed_error()
-            await self._write(frame, fatal=True)
-
-    async def _write(self, frame: bytes, *, fatal: bool) -> None:
-        """Write a frame (the send lock is held). Backpressure comes from the socket."""
-        try:
-            await self._stream.send(frame)
-        except _TRANSPORT_ERRORS as exc:
-            self._on_write_failed()
-            if fatal:
-                raise self._closed_error() from exc
-        except BaseException:
-            # Cancelled mid-write: part of a frame may be on the wire, the framing is lost.
-            with anyio.CancelScope(shield=True):
-                await self._lost(None)
-            raise
-
-    def _on_write_failed(self) -> None:
-        """A write failed: the peer reset or closed TCP, nothing more can be sent.
-
-        The bytes the peer sent before its reset may still wait in the socket
-        (Linux hands them out before reporting the reset), so the reader keeps
-        going and delivers every message completed before the end, then 1006.
-        It gets ``close_timeout`` to reach that end.
-        """
-        if self._write_failed:
-            return
-        self._write_failed = True
-        scope = self._read_scope
-        scope.deadline = min(scope.deadline, anyio.current_time() + self._close_timeout)
-
-    async def _lost(self, exc: BaseException | None) -> None:
-        proto = self._proto
-        if proto.state is not State.CLOSED:
-            proto.receive_eof()
-        if self._first_error is None and not self._closed_by_you and proto.close_received is None:
-            error = ConnectionBrokenError(
-                "the WebSocket connection was lost while sending", code=CLOSE_ABNORMAL
-            )
-            error.__cause__ = exc
-            self._first_error = error
-        await self._abort()

@@ -11,11 +11,11 @@ from ._sse_decoder import ServerSentEvent as ServerSentEvent
 from ._sse_decoder import SSEDecoder as SSEDecoder
 from ._sse_decoder import encode_event as encode_event
 from ._sse_decoder import encode_events as encode_events
-from ._sse_source import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
-from ._sse_source import ResumePolicy as ResumePolicy
+from ._sse_httpx import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
+from ._sse_httpx import translate_httpx_error as translate_httpx_error
+from ._sse_resume import ResumePolicy as ResumePolicy
+from ._sse_resume import parse_retry_after as parse_retry_after
 from ._sse_source import SSESource as SSESource
-from ._sse_source import parse_retry_after as parse_retry_after
-from ._sse_source import translate_httpx_error as translate_httpx_error
 
 __all__ = [
     "DEFAULT_MAX_EVENT_SIZE",

@@ -35,6 +35,12 @@ from ._ws_connection import (
 from ._ws_connection import (
     connect_websocket as connect_websocket,
 )
+from ._ws_frames import (
+    Message as Message,
+)
+from ._ws_frames import (
+    State as State,
+)
 from ._ws_handshake import (
     MAX_SUBPROTOCOL_HEADER as MAX_SUBPROTOCOL_HEADER,
 )
@@ -43,12 +49,6 @@ from ._ws_handshake import (
 )
 from ._ws_protocol import (
     ClientProtocol as ClientProtocol,
-)
-from ._ws_protocol import (
-    Message as Message,
-)
-from ._ws_protocol import (
-    State as State,
 )
 from ._ws_url import (
     WebSocketURL as WebSocketURL,

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.call_options import BODY_OPTION_NAMES
 from tests.conformance.known_failures import KNOWN_FAILURES as ALL_KNOWN_FAILURES
 
 from partstream import errors
@@ -302,21 +303,7 @@ def test_unit_case(path: Path) -> None:
 
 # --- language-model cases: the POST body and the warnings --------------------------------
 
-_OPTION_NAMES = {
-    "maxOutputTokens": "max_output_tokens",
-    "temperature": "temperature",
-    "topP": "top_p",
-    "topK": "top_k",
-    "presencePenalty": "presence_penalty",
-    "frequencyPenalty": "frequency_penalty",
-    "stopSequences": "stop_sequences",
-    "seed": "seed",
-    "tools": "tools",
-    "toolChoice": "tool_choice",
-    "responseFormat": "response_format",
-    "providerOptions": "provider_options",
-    "reasoning": "reasoning",
-}
+_OPTION_NAMES = BODY_OPTION_NAMES
 # Call options that do not shape the body (transport concerns).
 _NOT_BODY = {"includeRawChunks", "abortSignal", "headers"}
 

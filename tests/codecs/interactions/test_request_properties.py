@@ -17,7 +17,11 @@ from partstream.codecs.interactions import (
     convert_to_interactions_input,
     prepare_request,
 )
-from partstream.codecs.interactions._jsjson import js_number, js_stringify, secure_json_parse
+from partstream.codecs.interactions._javascript_json import (
+    js_number,
+    js_stringify,
+    secure_json_parse,
+)
 
 TEXT = st.text(max_size=12)
 IDS = st.sampled_from(["v1_a", "v1_b", "other"])

@@ -17,7 +17,11 @@ from partstream.codecs.interactions import (
     prepare_interactions_tools,
     prepare_request,
 )
-from partstream.codecs.interactions._jsjson import js_number, js_stringify, secure_json_parse
+from partstream.codecs.interactions._javascript_json import (
+    js_number,
+    js_stringify,
+    secure_json_parse,
+)
 from partstream.codecs.interactions._media import detect_media_type
 
 MODEL = InteractionsTarget("gemini-2.5-flash")

@@ -64,7 +64,8 @@ def test_the_design_example() -> None:
         {"type": "response-metadata", "id": IID, "modelId": "gemini-2.5-flash"},
         {
             "type": "finish",
-            "finishReason": {"unified": "other"},
+            # No interaction.completed: the stream was cut off (AI SDK 4.0.103).
+            "finishReason": {"unified": "interrupted"},
             "usage": {"inputTokens": {}, "outputTokens": {}},
             "providerMetadata": {"google": {"interactionId": IID}},
         },
@@ -164,9 +165,25 @@ def test_error_events() -> None:
             {"event_type": "error"},
         ]
     )
+    # A provider stream error (AI SDK 4.0.52): message, event type, code, the event.
     assert of_type(out, "error") == [
-        {"type": "error", "error": {"code": "x", "message": "overloaded"}},
-        {"type": "error", "error": {"message": "Unknown interaction error"}},
+        {
+            "type": "error",
+            "error": {
+                "message": "overloaded",
+                "type": "error",
+                "code": "x",
+                "data": {"event_type": "error", "error": {"code": "x", "message": "overloaded"}},
+            },
+        },
+        {
+            "type": "error",
+            "error": {
+                "message": "Unknown interaction error",
+                "type": "error",
+                "data": {"event_type": "error"},
+            },
+        },
     ]
     assert out[-1]["finishReason"] == {"unified": "error", "raw": "failed"}
 
@@ -229,10 +246,19 @@ def test_status_updates_and_function_calls_decide_the_finish_reason() -> None:
     }
     update = {"event_type": "interaction.status_update", "status": "incomplete"}
     assert run([update])[-1]["finishReason"] == {"unified": "length", "raw": "incomplete"}
+    # Still in progress when the stream ended, with no completion event: cut off.
     assert run([{"event_type": "interaction.in_progress"}])[-1]["finishReason"] == {
+        "unified": "interrupted"
+    }
+    assert run([])[-1]["finishReason"] == {"unified": "interrupted"}
+    # A completion event that says in_progress is not an interruption.
+    assert run([completed(status="in_progress")])[-1]["finishReason"] == {
         "unified": "other",
         "raw": "in_progress",
     }
+    # Neither is a stream that failed, nor one whose last status was final.
+    assert run([{"event_type": "error"}])[-1]["finishReason"]["unified"] == "error"
+    assert run([update])[-1]["finishReason"]["unified"] == "length"
 
 
 def test_annotations_promote_a_pending_block_and_sources_are_deduplicated() -> None:

@@ -156,7 +156,14 @@ def test_arbitrary_feeds_give_well_formed_streams(items: list[Any], raw: bool) -
     failures = sum(isinstance(i, ParseFailure) for i in items)
     assert sum(isinstance(p, parts.Error) for p in out) >= failures
     if failures:
-        assert out[-1].finish_reason.unified in ("error", "other", "stop", "tool-calls", "length")
+        assert out[-1].finish_reason.unified in (
+            "error",
+            "other",
+            "stop",
+            "tool-calls",
+            "length",
+            "interrupted",
+        )
 
 
 @given(st.text(max_size=40) | json_values(6).map(json.dumps))

@@ -30,7 +30,7 @@ from ._request import prepare_request as prepare_request
 from ._sources import annotation_to_source as annotation_to_source
 from ._sources import annotations_to_sources as annotations_to_sources
 from ._sources import builtin_tool_result_to_sources as builtin_tool_result_to_sources
-from ._synthesize import synthesize_stream as synthesize_stream
+from ._stream_from_response import synthesize_stream as synthesize_stream
 from ._tools import PreparedTools as PreparedTools
 from ._tools import prepare_interactions_tools as prepare_interactions_tools
 from ._transform import InteractionsStreamTransform as InteractionsStreamTransform

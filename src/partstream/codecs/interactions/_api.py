@@ -26,7 +26,7 @@ from ...errors import InvalidArgumentError, InvalidResponseDataError
 from ..json import BACKEND, loads
 from ..json import _decode as _json_decode
 from ..json import _errors as _json_errors
-from ._jsjson import js_stringify
+from ._javascript_json import js_stringify
 
 # Everything a JSON backend raises for bad input (see partstream.codecs.json.loads).
 _JSON_ERRORS: Final[tuple[type[BaseException], ...]] = (

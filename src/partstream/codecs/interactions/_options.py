@@ -23,7 +23,7 @@ __all__ = ["InteractionsProviderOptions", "parse_interactions_provider_options"]
 
 _PROVIDER: Final = "google"
 
-_THINKING_LEVELS: Final = ("minimal", "low", "medium", "high")
+_THINKING_LEVELS: Final = ("minimal", "low", "medium", "high", "xhigh")
 _THINKING_SUMMARIES: Final = ("auto", "none")
 _VISUALIZATION: Final = ("off", "auto")
 _ASPECT_RATIOS: Final = (
@@ -43,6 +43,9 @@ _ASPECT_RATIOS: Final = (
     "4:1",
 )
 _IMAGE_SIZES: Final = ("1K", "2K", "4K", "512")
+_VIDEO_ASPECT_RATIOS: Final = ("16:9", "9:16")
+_VIDEO_RESOLUTIONS: Final = ("360p", "720p", "1080p", "4k")
+_VIDEO_DELIVERY: Final = ("inline", "uri")
 _MEDIA_RESOLUTIONS: Final = ("low", "medium", "high", "ultra_high")
 _MODALITIES: Final = ("text", "image", "audio", "video", "document")
 _SERVICE_TIERS: Final = ("flex", "standard", "priority")
@@ -158,10 +161,19 @@ def _agent_config(value: Any, path: str) -> dict[str, Any]:
 
 def _response_format_entry(value: Any, path: str) -> dict[str, Any]:
     data = _obj(value, path)
-    kind = _type_of(data, path, ("text", "image", "audio"))
+    kind = _type_of(data, path, ("text", "image", "audio", "video"))
     fields: dict[str, Callable[[Any, str], Any]] = {"mimeType": _str}
     if kind == "image":
         fields |= {"aspectRatio": _enum(_ASPECT_RATIOS), "imageSize": _enum(_IMAGE_SIZES)}
+    elif kind == "video":
+        # Video entries (AI SDK 4.0.59) have no mimeType, but generation controls.
+        fields = {
+            "aspectRatio": _enum(_VIDEO_ASPECT_RATIOS),
+            "resolution": _enum(_VIDEO_RESOLUTIONS),
+            "duration": _str,
+            "delivery": _enum(_VIDEO_DELIVERY),
+            "gcsUri": _str,
+        }
     # Loose objects: undeclared keys are kept as given.
     out = {k: v for k, v in data.items() if k not in fields}
     out.update(_picked(data, path, fields))
@@ -255,6 +267,7 @@ class InteractionsProviderOptions:
     ``environment``) stay in their camelCase JSON shape with ``None`` fields removed.
     """
 
+    labels: dict[str, str] | None = None
     previous_interaction_id: str | None = None
     store: bool | None = None
     agent: str | None = None
@@ -276,6 +289,8 @@ class InteractionsProviderOptions:
 
 # camelCase key -> (attribute, validator)
 _FIELDS: Final[dict[str, tuple[str, Callable[[Any, str], Any]]]] = {
+    # Request metadata such as safety_identifier (AI SDK 4.0.114).
+    "labels": ("labels", _string_record),
     "previousInteractionId": ("previous_interaction_id", _str),
     "store": ("store", _bool),
     "agent": ("agent", _str),

@@ -43,7 +43,8 @@ from ...parts import (
 )
 from ._api import BUILTIN_TOOL_CALL_TYPES, BUILTIN_TOOL_RESULT_TYPES
 from ._finish import finish_reason
-from ._jsjson import js_stringify
+from ._javascript_json import js_stringify
+from ._processing import PROCESSING_STEPS, processing_content
 from ._sources import annotations_to_sources, builtin_tool_result_to_sources
 from ._url import url_href
 from ._usage import convert_usage, output_tokens_by_modality
@@ -235,6 +236,8 @@ def parse_outputs(
                     ),
                 )
             )
+        elif kind in PROCESSING_STEPS:
+            content.append(processing_content(step, interaction_id, generate_id))
         elif kind in BUILTIN_TOOL_CALL_TYPES:
             arguments = step.get("arguments")
             content.append(

@@ -19,8 +19,14 @@ from partstream import parts
 from partstream.errors import InvalidArgumentError
 
 from ._input import Prompt, convert_to_interactions_input
-from ._jsjson import check_json
+from ._javascript_json import check_json
 from ._options import InteractionsProviderOptions, parse_interactions_provider_options
+from ._reasoning import (
+    check_reasoning,
+    is_custom_reasoning,
+    map_reasoning_to_thinking_level,
+    thinking_levels,
+)
 from ._tools import prepare_interactions_tools
 
 __all__ = ["InteractionsTarget", "PreparedRequest", "prepare_request"]
@@ -190,8 +196,19 @@ def _response_format_entries(
                     image_size=entry.get("imageSize"),
                 )
             )
-        else:
+        elif entry["type"] == "audio":
             entries.append(_pruned(type="audio", mime_type=entry.get("mimeType")))
+        else:
+            entries.append(
+                _pruned(
+                    type="video",
+                    aspect_ratio=entry.get("aspectRatio"),
+                    resolution=entry.get("resolution"),
+                    duration=entry.get("duration"),
+                    delivery=entry.get("delivery"),
+                    gcs_uri=entry.get("gcsUri"),
+                )
+            )
     return entries
 
 
@@ -242,8 +259,9 @@ def prepare_request(
 
     ``prompt`` is the AI SDK prompt (or a string: one user message); ``tools``,
     ``tool_choice`` and ``response_format`` are in the AI SDK's JSON shape and
-    ``provider_options`` is ``{"google": {<camelCase keys>}}``. ``reasoning`` is
-    accepted and, as in the reference, not used by this model. Bad input raises
+    ``provider_options`` is ``{"google": {<camelCase keys>}}``. ``reasoning`` (the
+    portable level: ``"provider-default"``, ``"none"``, ``"minimal"`` ... ``"max"``)
+    becomes the closest thinking level the model supports. Bad input raises
     :class:`~partstream.errors.InvalidArgumentError` (or a subclass).
     """
     if not isinstance(target, InteractionsTarget):
@@ -261,6 +279,7 @@ def prepare_request(
     frequency_penalty = _number(frequency_penalty, "frequency_penalty")
     stops = _stop_sequences(stop_sequences) or None
     call_format = _response_format(response_format)
+    reasoning = check_reasoning(reasoning)
 
     if not is_agent:
         if frequency_penalty is not None:
@@ -309,6 +328,7 @@ def prepare_request(
                 ("seed", seed),
                 ("stopSequences", stops),
                 ("maxOutputTokens", max_output_tokens),
+                ("reasoning", reasoning if is_custom_reasoning(reasoning) else None),
                 ("thinkingLevel", options.thinking_level if options else None),
                 ("thinkingSummaries", options.thinking_summaries if options else None),
                 ("imageConfig", options.image_config if options else None),
@@ -332,7 +352,12 @@ def prepare_request(
             seed=seed,
             stop_sequences=stops,
             max_output_tokens=max_output_tokens,
-            thinking_level=options.thinking_level if options else None,
+            thinking_level=map_reasoning_to_thinking_level(
+                reasoning,
+                levels=thinking_levels(target.name),
+                thinking_level=options.thinking_level if options else None,
+                warnings=warnings,
+            ),
             thinking_summaries=options.thinking_summaries if options else None,
             tool_choice=body_tool_choice,
         )
@@ -378,6 +403,7 @@ def prepare_request(
     body = _pruned(
         **({"agent": target.name} if is_agent else {"model": target.name}),
         input=converted.input,
+        labels=dict(options.labels) if options and options.labels is not None else None,
         system_instruction=system_instruction,
         tools=body_tools,
         response_format=response_formats or None,

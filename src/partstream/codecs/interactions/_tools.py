@@ -6,10 +6,12 @@ Schema passed through. Provider tools (``{"type": "provider", "id": "google.<nam
 "args": {...}}``) map onto the API's built-in tools; an unknown one, or a tool of
 another type, is dropped with an ``unsupported`` warning.
 
-Tool choice: ``auto`` -> ``"auto"``, ``required`` -> ``"any"``, ``none`` -> ``"none"``,
+Tool choice: ``auto`` -> ``"auto"``, ``required`` -> ``"any"``,
 ``{"type": "tool", "toolName": n}`` -> ``{"allowed_tools": {"mode": "validated",
 "tools": [n]}}``. The API governs only function calling with it and rejects it
-when no function tool is declared, so it is left out then.
+when no function tool is declared, so it is left out then. ``none`` leaves out
+every tool and ``tool_choice`` (AI SDK 4.0.111): the API's ``"none"`` would not stop
+provider-executed tools such as Google Search.
 """
 
 from __future__ import annotations
@@ -124,8 +126,6 @@ def _tool_choice(tool_choice: Any) -> str | dict[str, Any] | None:
         return "auto"
     if kind == "required":
         return "any"
-    if kind == "none":
-        return "none"
     if kind == "tool":
         name = tool_choice.get("toolName")
         if not isinstance(name, str):
@@ -149,7 +149,7 @@ def prepare_interactions_tools(
         raise InvalidArgumentError(
             f"tools must be a list of tool objects, got {type(tools).__name__}", argument="tools"
         )
-    if not tools:
+    if not tools or (isinstance(tool_choice, Mapping) and tool_choice.get("type") == "none"):
         return PreparedTools(tools=None, tool_choice=None, warnings=warnings)
 
     mapped: list[dict[str, Any]] = []

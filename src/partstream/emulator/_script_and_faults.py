@@ -1,4 +1,4 @@
-"""The emulator's knobs: the scripted model (`Script`) and fault injection (`Faults`).
+"""The emulator's scripted model (`Script`) and fault injection (`Faults`): its knobs.
 
 Both are frozen attrs classes. An emulator instance has defaults for each
 (``EmulatorApp.script`` / ``EmulatorApp.faults``, both assignable at run time);
@@ -119,6 +119,8 @@ class Faults:
       for ``stall_seconds`` (``None``: until the client goes away).
     - ``malformed_after``: after this many events, send one malformed event
       (invalid JSON) and carry on.
+    - ``error_after``: SSE only: after this many events, send an ``error`` event
+      (the API's in-stream failure) and end the stream there.
     - ``close_code`` / ``close_after``: WebSocket only: after ``close_after``
       events, close with ``close_code``.
     - ``target``: instance-level faults apply to ``all`` requests or only to one
@@ -138,6 +140,7 @@ class Faults:
         default=None, validator=_non_negative("stall_seconds")
     )
     malformed_after: int | None = None
+    error_after: int | None = None
     close_code: int | None = None
     close_after: int = 0
     target: str = "all"
@@ -146,7 +149,7 @@ class Faults:
     def __attrs_post_init__(self) -> None:
         if self.status is not None and not 400 <= self.status <= 599:
             raise KnobError(f"status must be an HTTP error status (400..599), got {self.status}")
-        for name in ("drop_after", "stall_after", "malformed_after", "times"):
+        for name in ("drop_after", "stall_after", "malformed_after", "error_after", "times"):
             value = getattr(self, name)
             if value is not None and value < 0:
                 raise KnobError(f"{name} must be >= 0, got {value}")
@@ -171,6 +174,7 @@ class Faults:
             or self.drop_probability > 0
             or self.stall_after is not None
             or self.malformed_after is not None
+            or self.error_after is not None
             or self.close_code is not None
         )
 
@@ -192,6 +196,7 @@ _FAULT_FIELDS: Final = {
     "stall_after": int,
     "stall_seconds": float,
     "malformed_after": int,
+    "error_after": int,
     "close_code": int,
     "close_after": int,
     "target": str,

@@ -1,0 +1,261 @@
+"""The UI message stream as an ASGI response (any ASGI server; asyncio or trio).
+
+``UIMessageStreamResponse(source, converter=...)`` streams a model's parts to the
+browser as the UI message stream (``x-vercel-ai-ui-message-stream: v1``). It is
+an ASGI application and, with Starlette installed, a Starlette ``Response``, so::
+
+    @app.post("/api/chat")                  # Starlette or FastAPI
+    async def chat(request):
+        chat = await read_chat_request(request)
+        return UIMessageStreamResponse(model.stream(prompt=to_prompt(chat.messages)))
+
+``source`` is an async context manager that gives an async iterable of parts
+(``model.stream(...)``, any :class:`~partstream.pipeline.PartStream`) or a plain
+async iterable of parts. The response
+
+* enters the source and waits for its first part other than ``stream-start``
+  **before** it sends ``http.response.start``: an error until then (the upstream
+  answered 401/429/5xx, the connection failed, the prompt was refused) becomes a
+  non-2xx answer with a short text (``error_response``, by default
+  :func:`default_error_response`);
+  after the 200, errors travel in band as an ``error`` chunk, then ``[DONE]``;
+* watches ``http.disconnect``: when the browser goes away it stops reading and
+  leaves the source's context (which closes the upstream connection and cancels
+  a background run);
+* awaits every ``send``: a client that stops reading stops the upstream (the
+  server's send buffer fills, ``send`` blocks, nothing else reads the source);
+* with ``keep_alive`` (seconds) sends ``: stream-open`` first and ``: keep-alive``
+  comments whenever the stream was idle that long (the reference's
+  ``keepAliveMs``);
+* with ``download`` resolves generated files given by URL into data URLs, as the
+  reference does (``download(url) -> bytes``, awaited); without it the URL is
+  passed on as the file chunk's ``url``.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import AsyncExitStack
+from typing import Any, Final, final
+
+import anyio
+
+from .. import parts as p
+from ..errors import InvalidArgumentError
+from . import _chunks as c
+from ._convert import UIMessageStreamConverter
+from ._core import DEFAULT_ERROR_TEXT
+from ._http import (
+    ASGIReceive,
+    ASGISend,
+    ErrorResponse,
+    ResponseBase,
+    TextResponse,
+    default_error_response,
+    logger,
+)
+from ._wire import (
+    DONE_FRAME,
+    KEEP_ALIVE_FRAME,
+    STREAM_OPEN_FRAME,
+    UI_MESSAGE_STREAM_HEADERS,
+    encode_sse,
+)
+
+__all__ = ["Download", "UIMessageStreamResponse"]
+
+Download = Callable[[str], Awaitable[bytes]]
+_END: Final[Any] = object()
+
+
+class _ClientGone(Exception):
+    """``send`` failed: the browser is gone."""
+
+
+def _headers(extra: Mapping[str, str] | None) -> list[tuple[bytes, bytes]]:
+    # prepareHeaders: the caller's headers, then each default that is not set.
+    out = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (extra or {}).items()]
+    present = {k for k, _ in out}
+    for key, value in UI_MESSAGE_STREAM_HEADERS.items():
+        if key.encode() not in present:
+            out.append((key.encode(), value.encode()))
+    return out
+
+
+async def _batches(source: Any, stack: AsyncExitStack) -> AsyncIterator[list[Any]]:
+    entered = await stack.enter_async_context(source) if hasattr(source, "__aenter__") else source
+    batches = getattr(entered, "batches", None)
+    if callable(batches):
+        generator: AsyncIterator[list[Any]] = batches()
+    elif hasattr(entered, "__aiter__"):
+        generator = _singles(entered)
+    else:
+        raise InvalidArgumentError(
+            "the source must be an async context manager of parts or an async iterable of parts",
+            argument="source",
+        )
+    aclose = getattr(generator, "aclose", None)
+    if aclose is not None:
+        stack.push_async_callback(aclose)
+    return generator
+
+
+async def _first_batch(batches: AsyncIterator[list[Any]]) -> Any:
+    """The first batch with a part that says the upstream answered (or ``_END``).
+
+    ``stream-start`` makes no chunk and may come before the upstream's HTTP status
+    is known: it is held back, so that an error status still becomes an HTTP error.
+    """
+    held: list[Any] = []
+    while True:
+        batch = await anext(batches, _END)
+        if batch is _END:
+            return held or _END
+        if not all(type(part) is p.StreamStart for part in batch):
+            return held + batch if held else batch
+        held.extend(batch)
+
+
+async def _singles(parts: Any) -> AsyncIterator[list[Any]]:
+    async for part in parts:
+        yield [part]
+
+
+async def _resolve(batch: list[Any], download: Download) -> list[Any]:
+    """Generated files given by URL become inline data (the reference downloads them)."""
+    out = []
+    for part in batch:
+        if isinstance(part, p.File | p.ReasoningFile) and isinstance(part.data, p.UrlContent):
+            data = base64.b64encode(await download(part.data.url)).decode("ascii")
+            part = type(part)(part.media_type, p.DataContent(data), part.provider_metadata)
+        out.append(part)
+    return out
+
+
+@final
+class UIMessageStreamResponse(ResponseBase):
+    """Stream a model's parts as the UI message stream (see the module docstring)."""
+
+    def __init__(
+        self,
+        source: Any,
+        *,
+        converter: UIMessageStreamConverter | None = None,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        keep_alive: float | None = None,
+        error_response: Callable[[BaseException], ErrorResponse] = default_error_response,
+        download: Download | None = None,
+    ) -> None:
+        if keep_alive is not None and (not math.isfinite(keep_alive) or keep_alive <= 0):
+            raise InvalidArgumentError("keep_alive must be a positive number of seconds")
+        self._source = source
+        self.converter = converter if converter is not None else UIMessageStreamConverter()
+        self.status_code = status_code
+        self.raw_headers = _headers(headers)
+        self.background = None
+        self._keep_alive = keep_alive
+        self._error_response = error_response
+        self._download = download
+        self._last_send = 0.0
+        self._lock = anyio.Lock()
+        self._done = False
+
+    async def __call__(self, scope: Any, receive: ASGIReceive, send: ASGISend) -> None:
+        async with anyio.create_task_group() as tg:
+
+            async def watch() -> None:
+                # The browser went away: stop everything (leaving the source's context
+                # below, cancelled, closes the upstream).
+                while (await receive()).get("type") != "http.disconnect":
+                    pass
+                tg.cancel_scope.cancel()
+
+            tg.start_soon(watch)
+            try:
+                # The source is entered and left inside the task group: its own task
+                # group nests in ours.
+                async with AsyncExitStack() as stack:
+                    await self._respond(send, stack, tg)
+            except _ClientGone:
+                pass
+            tg.cancel_scope.cancel()
+
+    async def _send(self, send: ASGISend, data: bytes, *, more: bool = True) -> None:
+        async with self._lock:
+            if self._done:
+                return
+            self._done = not more
+            try:
+                await send({"type": "http.response.body", "body": data, "more_body": more})
+            except anyio.get_cancelled_exc_class():
+                raise
+            except Exception as exc:  # the server cannot write any more: the client is gone
+                raise _ClientGone from exc
+            finally:
+                self._last_send = time.monotonic()
+
+    async def _respond(self, send: ASGISend, stack: AsyncExitStack, tg: Any) -> None:
+        try:
+            batches = await _batches(self._source, stack)
+            first = await _first_batch(batches)
+        except Exception as exc:  # before the 200: an HTTP error answer
+            logger.info("the UI message stream could not start: %s", type(exc).__name__)
+            await TextResponse.for_error(self._error_response(exc))(None, _no_receive, send)
+            return
+        await send(
+            {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
+        )
+        self._last_send = time.monotonic()
+        if self._keep_alive is not None:
+            await self._send(send, STREAM_OPEN_FRAME)
+            tg.start_soon(self._keep_alive_loop, send, self._keep_alive, tg.cancel_scope)
+        await self._pump(send, first, batches)
+
+    async def _pump(self, send: ASGISend, first: Any, batches: AsyncIterator[list[Any]]) -> None:
+        conv = self.converter
+        data = encode_sse(conv.start())
+        batch = first
+        try:
+            while batch is not _END:
+                if self._download is not None:
+                    batch = await _resolve(batch, self._download)
+                data += conv.feed_sse(batch)
+                if data:
+                    await self._send(send, data)
+                    data = b""
+                batch = await anext(batches, _END)
+            chunks = conv.finish()
+        except _ClientGone:
+            raise
+        except Exception as exc:  # after the 200 the error goes in band
+            logger.info("the UI message stream broke: %s", type(exc).__name__)
+            try:
+                chunks = conv.fail(exc)
+            except Exception:  # on_error itself failed: the safe default text
+                chunks = [c.ErrorChunk(DEFAULT_ERROR_TEXT)]
+        await self._send(send, data + encode_sse(chunks) + DONE_FRAME, more=False)
+
+    async def _keep_alive_loop(
+        self, send: ASGISend, interval: float, scope: anyio.CancelScope
+    ) -> None:
+        # A comment after each idle interval; never while a send is under way (a
+        # client that does not read must not get more queued).
+        try:
+            while True:
+                idle = time.monotonic() - self._last_send
+                if idle < interval:
+                    await anyio.sleep(interval - idle)
+                elif self._lock.locked():
+                    await anyio.sleep(interval)
+                else:
+                    await self._send(send, KEEP_ALIVE_FRAME)
+        except _ClientGone:
+            scope.cancel()
+
+
+async def _no_receive() -> dict[str, Any]:  # pragma: no cover - TextResponse never receives
+    return {"type": "http.disconnect"}
