@@ -35,7 +35,7 @@ IMAGE_SIZES = ["1K", "2K", "4K", "512"]
 @pytest.mark.parametrize(
     ("key", "attribute", "values"),
     [
-        ("thinkingLevel", "thinking_level", ["minimal", "low", "medium", "high"]),
+        ("thinkingLevel", "thinking_level", ["minimal", "low", "medium", "high", "xhigh"]),
         ("thinkingSummaries", "thinking_summaries", ["auto", "none"]),
         ("mediaResolution", "media_resolution", ["low", "medium", "high", "ultra_high"]),
         ("serviceTier", "service_tier", ["flex", "standard", "priority"]),
@@ -131,7 +131,28 @@ def test_response_format_entries_keep_undeclared_keys_and_check_declared_ones() 
     assert "responseFormat[1].mimeType: expected a string" in error(
         responseFormat=[audio, {"type": "audio", "mimeType": 5}]
     )
-    assert "responseFormat[0].type: expected one of" in error(responseFormat=[{"type": "video"}])
+    assert "responseFormat[0].type: expected one of" in error(responseFormat=[{"type": "smell"}])
+    video = {
+        "type": "video",
+        "aspectRatio": "9:16",
+        "resolution": "4k",
+        "duration": "8s",
+        "delivery": "uri",
+        "gcsUri": "gs://b/v",
+        "mimeType": 5,  # not declared for video: kept as given
+    }
+    assert parse(responseFormat=[video]).response_format == (video,)
+    for key, values in (
+        ("aspectRatio", ["16:9", "9:16"]),
+        ("resolution", ["360p", "720p", "1080p", "4k"]),
+        ("delivery", ["inline", "uri"]),
+    ):
+        for value in values:
+            entry = {"type": "video", key: value}
+            assert parse(responseFormat=[entry]).response_format == (entry,)
+        assert f"responseFormat[0].{key}: expected one of" in error(
+            responseFormat=[{"type": "video", key: "bogus"}]
+        )
 
 
 def test_environments() -> None:

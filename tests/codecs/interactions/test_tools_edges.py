@@ -106,7 +106,6 @@ def test_unknown_provider_tools_warn_and_are_dropped() -> None:
     [
         ({"type": "auto"}, "auto"),
         ({"type": "required"}, "any"),
-        ({"type": "none"}, "none"),
         (
             {"type": "tool", "toolName": "f"},
             {"allowed_tools": {"mode": "validated", "tools": ["f"]}},
@@ -115,6 +114,12 @@ def test_unknown_provider_tools_warn_and_are_dropped() -> None:
 )
 def test_tool_choices(choice: dict[str, Any], expected: Any) -> None:
     assert prepare_interactions_tools([FUNCTION], choice).tool_choice == expected
+
+
+def test_tool_choice_none_sends_no_tools_at_all() -> None:
+    # Since @ai-sdk/google 4.0.111: every tool and the tool choice are left out.
+    prepared = prepare_interactions_tools([FUNCTION], {"type": "none"})
+    assert (prepared.tools, prepared.tool_choice) == (None, None)
 
 
 @pytest.mark.parametrize(
