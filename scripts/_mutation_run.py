@@ -242,6 +242,7 @@ def _fork(subject: Subject, job: Job, log: Path) -> int:
     # output in the log, and never a return into the tool's loop.
     status = _CHILD_FAILED
     try:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the tool's handler is not ours
         os.setpgid(0, 0)
         fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         os.dup2(fd, 1)

@@ -49,6 +49,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import signal
 import sys
 import tempfile
 import time
@@ -394,6 +395,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     modules = resolve_modules(targets, args.modules)
     if not args.list:
         warm_up(targets.package)
+        # A terminated run still kills the process groups of the mutants in flight.
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     reports = [run_module(targets, module, equivalents, args) for module in modules]
     if args.list:
         return 0
