@@ -153,6 +153,10 @@ def test_response_format_entries_keep_undeclared_keys_and_check_declared_ones() 
         assert f"responseFormat[0].{key}: expected one of" in error(
             responseFormat=[{"type": "video", key: "bogus"}]
         )
+    for key in ("duration", "gcsUri"):
+        assert f"responseFormat[0].{key}: expected a string" in error(
+            responseFormat=[{"type": "video", key: 5}]
+        )
 
 
 def test_environments() -> None:
