@@ -149,3 +149,7 @@ def test_values_that_are_not_json_are_named_by_their_path_in_the_body() -> None:
         InvalidArgumentError, match=r"^request body\.tools\[0\]\.parameters\.minimum "
     ):
         prepare_request(MODEL, prompt="x", tools=tools)
+
+
+def test_an_agent_does_not_warn_about_provider_default_reasoning() -> None:
+    assert prepare_request(AGENT, prompt="x", reasoning="provider-default").warnings == []
