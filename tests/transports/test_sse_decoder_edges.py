@@ -253,8 +253,8 @@ def test_the_fast_event_constructors_are_in_use_and_the_fallback_agrees() -> Non
     # On CPython the decoder builds events without attrs' __init__ (``__class__``
     # assignment, probed at import); elsewhere it falls back to plain construction.
     assert _sse_decoder._FAST is True
-    assert _sse_decoder._message is _sse_decoder._Message
-    assert _sse_decoder._message_no_id is _sse_decoder._MessageNoId
+    fast: list[object] = [_sse_decoder._message, _sse_decoder._message_no_id]
+    assert fast == [_sse_decoder._Message, _sse_decoder._MessageNoId]
     assert _sse_decoder._message_slow("x", "1") == E(data="x", id="1")
     assert _sse_decoder._message_slow("y") == E(data="y")
     assert type(_sse_decoder._message_slow("y")) is ServerSentEvent

@@ -208,7 +208,8 @@ class PartStream(Generic[T]):
         cleanups: Sequence[Cleanup],
         cleanup_timeout: float,
     ) -> None:
-        if isinstance(max_batches, bool) or not isinstance(max_batches, int) or max_batches < 1:
+        given: object = max_batches  # typed int, but callers may pass anything
+        if isinstance(given, bool) or not isinstance(given, int) or given < 1:
             raise InvalidArgumentError("max_batches must be an int >= 1", argument="max_batches")
         self._source = source
         self._stages = tuple(stages)

@@ -21,9 +21,9 @@ def google(**options: Any) -> dict[str, Any]:
 
 def test_the_target_takes_agents_by_keyword_only() -> None:
     with pytest.raises(TypeError):
-        InteractionsTarget("m", "a")  # type: ignore[misc]
+        InteractionsTarget("m", "a")  # type: ignore[call-arg]
     with pytest.raises(TypeError):
-        InteractionsTarget(None, "a")  # type: ignore[misc]
+        InteractionsTarget(None, "a")  # type: ignore[call-arg]
     for kwargs in ({}, {"model_id": "m", "agent": "a"}, {"agent": "a", "managed_agent": "b"}):
         with pytest.raises(InvalidArgumentError) as info:
             InteractionsTarget(**kwargs)
