@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Project tasks that need nothing but Python 3.11+: `demo`, `test`, `bench`, `reference`,
-`mutate`.
+`autobahn`, `mutate`.
 
 Each task creates `.venv` (if missing or stale), installs the project with its
 development extras into it, then runs inside it. `reference` also needs node and
 npm: it installs the AI SDK packages pinned in `tests/reference/package.json` and
 runs the differential tests against them; `reference --bump` first moves every
-pin to the newest release on npm and reports what changed.
+pin to the newest release on npm and reports what changed. `autobahn` runs every
+Autobahn|Testsuite client case (kosoku, from the dev extras, as the fuzzing
+server; no Docker) against the WebSocket client on asyncio and trio and prints
+the verdict counts (`tests/autobahn/run.py`; `--backend`, `--cases 1.*,12.1.*`).
 """
 
 from __future__ import annotations
@@ -77,6 +80,11 @@ def test(args: list[str]) -> int:
 def bench(args: list[str]) -> int:
     ensure_venv()
     return _run(PY, "-m", "benchmarks", *args)
+
+
+def autobahn(args: list[str]) -> int:
+    ensure_venv()
+    return _run(PY, "-m", "tests.autobahn.run", *args)
 
 
 REFERENCE = ROOT / "tests" / "reference"
@@ -160,7 +168,14 @@ def mutate(args: list[str]) -> int:
     return _run(PY, "-m", "scripts.mutate", *args)
 
 
-TASKS = {"demo": demo, "test": test, "bench": bench, "reference": reference, "mutate": mutate}
+TASKS = {
+    "demo": demo,
+    "test": test,
+    "bench": bench,
+    "reference": reference,
+    "autobahn": autobahn,
+    "mutate": mutate,
+}
 
 
 def main() -> int:

@@ -38,6 +38,7 @@ REGISTRY: dict[str, str] = {
     "concurrency": "benchmarks.bench_concurrency",
     "latency": "benchmarks.bench_latency",
     "ui": "benchmarks.bench_ui",
+    "resumable": "benchmarks.bench_resumable",
 }
 
 for _path in sorted(Path(__file__).parent.glob("bench_*.py")):

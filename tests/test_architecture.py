@@ -36,7 +36,7 @@ MAX_LINES = 520
 #: ``__init__`` is the package's name. ``ui`` and ``resumable`` are being built
 #: elsewhere: their place is declared now so that their code is checked as it lands.
 LAYERS: tuple[tuple[tuple[str, tuple[str, ...]], ...], ...] = (
-    (("errors", ("partstream.errors",)),),
+    (("errors", ("partstream.errors", "partstream._errors_*")),),
     (("parts", ("partstream.parts", "partstream._parts_*")),),
     (
         ("codecs", ("partstream.codecs", "partstream.codecs.*")),
@@ -57,12 +57,14 @@ LAYERS: tuple[tuple[tuple[str, tuple[str, ...]], ...], ...] = (
 #: Modules that never do I/O (sans-IO): they take bytes and values and return values.
 SANS_IO: tuple[str, ...] = (
     "partstream.errors",
+    "partstream._errors_*",
     "partstream.parts",
     "partstream._parts_*",
     "partstream.codecs",
     "partstream.codecs.*",
     "partstream.transports._sse_decoder*",
     "partstream.transports._ws_protocol*",
+    "partstream.transports._ws_deflate*",
     "partstream.transports._ws_frames*",
     "partstream.transports._ws_handshake*",
     "partstream.transports._ws_url*",

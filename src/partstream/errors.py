@@ -10,7 +10,9 @@ socket errors) are translated where they cross into partstream and kept as
     ├── InvalidArgumentError            a call was made with a bad argument (a ValueError too)
     │   ├── NoSuchProviderReferenceError   no file reference for this provider
     │   └── UnsupportedFunctionalityError  the provider cannot express this input
+    ├── MissingDependencyError          an optional dependency is not installed (an ImportError too)
     ├── LimitExceededError              a configured bound was hit; names the limit and its option
+    │   └── LogTrimmedError                a reader's offset fell off a capped resumable log
     ├── APICallError                    an HTTP API answered with an error status
     ├── InvalidResponseDataError        a peer sent data that does not parse or fit the schema
     ├── TimeoutError                    an operation ran past its deadline (builtin one too)
@@ -18,6 +20,13 @@ socket errors) are translated where they cross into partstream and kept as
     ├── StreamResumeError               resuming an SSE stream gave up (``__cause__``: last cause)
     ├── TransportError                  the network failed under us (connect refused, reset, TLS)
     │   └── ConnectError                   could not establish the connection
+    ├── ResumableError                  a shared log (partstream.resumable) refused an operation
+    │   ├── LeaseLostError                 your lease expired or was taken over: writes refused
+    │   ├── LeaseHeldError                 a live worker holds the run's lease: takeover refused
+    │   ├── ActiveRunError                 the chat already has an active run: a new one refused
+    │   ├── NoActiveRunError               the chat (or run) has no run to read or take over
+    │   ├── LogGoneError                   the log vanished or lost entries (expired, data lost)
+    │   └── ProducerGoneError              a reader waited on a run whose producer is gone
     ├── ProtocolError                   the peer broke the wire protocol (SSE, HTTP/1.1, RFC 6455)
     ├── WebSocketHandshakeError         the server refused or botched the opening handshake
     └── ConnectionClosed                a WebSocket is closed; ``code``/``reason`` as reported
@@ -31,18 +40,137 @@ Keep the three ways a connection ends apart: *closed by you* (ClosedByYouError),
 violation* (ProtocolError; the WebSocket is then closed with the RFC 6455 code
 and later use raises ConnectionBrokenError carrying that code).
 
-The Gateway error classes (``GatewayError`` and subclasses) live at the bottom
-of this file and follow the AI SDK's names.
+The Gateway error classes (``GatewayError`` and subclasses) follow the AI SDK's
+names; they live in ``_errors_gateway.py`` and are re-exported here.
 """
 
 from __future__ import annotations
 
-import builtins
-from collections.abc import Mapping
-from typing import Any, Final
+from ._errors_base import MAX_ERROR_BODY as MAX_ERROR_BODY
+from ._errors_base import (
+    ActiveRunError as ActiveRunError,
+)
+from ._errors_base import (
+    APICallError as APICallError,
+)
+from ._errors_base import (
+    ClosedByPeerError as ClosedByPeerError,
+)
+from ._errors_base import (
+    ClosedByYouError as ClosedByYouError,
+)
+from ._errors_base import (
+    ConnectError as ConnectError,
+)
+from ._errors_base import (
+    ConnectionBrokenError as ConnectionBrokenError,
+)
+from ._errors_base import (
+    ConnectionClosed as ConnectionClosed,
+)
+from ._errors_base import (
+    InvalidArgumentError as InvalidArgumentError,
+)
+from ._errors_base import (
+    InvalidResponseDataError as InvalidResponseDataError,
+)
+from ._errors_base import (
+    LeaseHeldError as LeaseHeldError,
+)
+from ._errors_base import (
+    LeaseLostError as LeaseLostError,
+)
+from ._errors_base import (
+    LimitExceededError as LimitExceededError,
+)
+from ._errors_base import (
+    LogGoneError as LogGoneError,
+)
+from ._errors_base import (
+    LogTrimmedError as LogTrimmedError,
+)
+from ._errors_base import (
+    MissingDependencyError as MissingDependencyError,
+)
+from ._errors_base import (
+    NoActiveRunError as NoActiveRunError,
+)
+from ._errors_base import (
+    NoSuchProviderReferenceError as NoSuchProviderReferenceError,
+)
+from ._errors_base import (
+    PartstreamError as PartstreamError,
+)
+from ._errors_base import (
+    PollingTimeoutError as PollingTimeoutError,
+)
+from ._errors_base import (
+    ProducerGoneError as ProducerGoneError,
+)
+from ._errors_base import (
+    ProtocolError as ProtocolError,
+)
+from ._errors_base import (
+    ResumableError as ResumableError,
+)
+from ._errors_base import (
+    StreamResumeError as StreamResumeError,
+)
+from ._errors_base import (
+    TimeoutError as TimeoutError,
+)
+from ._errors_base import (
+    TransportError as TransportError,
+)
+from ._errors_base import (
+    UnsupportedFunctionalityError as UnsupportedFunctionalityError,
+)
+from ._errors_base import (
+    WebSocketHandshakeError as WebSocketHandshakeError,
+)
+from ._errors_base import (
+    is_retryable_status as is_retryable_status,
+)
+from ._errors_base import (
+    truncate_body as truncate_body,
+)
+from ._errors_gateway import (
+    GatewayAuthenticationError as GatewayAuthenticationError,
+)
+from ._errors_gateway import (
+    GatewayError as GatewayError,
+)
+from ._errors_gateway import (
+    GatewayFailedDependencyError as GatewayFailedDependencyError,
+)
+from ._errors_gateway import (
+    GatewayForbiddenError as GatewayForbiddenError,
+)
+from ._errors_gateway import (
+    GatewayInternalServerError as GatewayInternalServerError,
+)
+from ._errors_gateway import (
+    GatewayInvalidRequestError as GatewayInvalidRequestError,
+)
+from ._errors_gateway import (
+    GatewayModelNotFoundError as GatewayModelNotFoundError,
+)
+from ._errors_gateway import (
+    GatewayNotFoundError as GatewayNotFoundError,
+)
+from ._errors_gateway import (
+    GatewayRateLimitError as GatewayRateLimitError,
+)
+from ._errors_gateway import (
+    GatewayResponseError as GatewayResponseError,
+)
+from ._errors_gateway import (
+    GatewayTimeoutError as GatewayTimeoutError,
+)
 
 __all__ = [
     "APICallError",
+    "ActiveRunError",
     "ClosedByPeerError",
     "ClosedByYouError",
     "ConnectError",
@@ -61,11 +189,19 @@ __all__ = [
     "GatewayTimeoutError",
     "InvalidArgumentError",
     "InvalidResponseDataError",
+    "LeaseHeldError",
+    "LeaseLostError",
     "LimitExceededError",
+    "LogGoneError",
+    "LogTrimmedError",
+    "MissingDependencyError",
+    "NoActiveRunError",
     "NoSuchProviderReferenceError",
     "PartstreamError",
     "PollingTimeoutError",
+    "ProducerGoneError",
     "ProtocolError",
+    "ResumableError",
     "StreamResumeError",
     "TimeoutError",
     "TransportError",
@@ -74,331 +210,3 @@ __all__ = [
     "is_retryable_status",
     "truncate_body",
 ]
-
-#: How much of a response body an error keeps (bytes of UTF-8 text).
-MAX_ERROR_BODY: Final = 4096
-
-
-def truncate_body(body: bytes | str | None, limit: int = MAX_ERROR_BODY) -> str | None:
-    """A bounded, printable excerpt of a response body for an error message."""
-    if body is None:
-        return None
-    text = body[: limit + 1].decode("utf-8", "replace") if isinstance(body, bytes) else body
-    if len(text) > limit:
-        return text[:limit] + f"... [truncated at {limit} characters]"
-    return text
-
-
-class PartstreamError(Exception):
-    """Base class of every error partstream raises on purpose."""
-
-
-class InvalidArgumentError(PartstreamError, ValueError):
-    """A function was called with an argument it cannot accept."""
-
-    def __init__(self, message: str, *, argument: str | None = None) -> None:
-        super().__init__(message)
-        self.argument = argument
-
-
-class NoSuchProviderReferenceError(InvalidArgumentError):
-    """A provider reference (uploaded file) has no entry for the provider in use."""
-
-    def __init__(self, *, provider: str, reference: Mapping[str, str]) -> None:
-        available = ", ".join(reference)
-        super().__init__(
-            f"No provider reference found for provider '{provider}'. "
-            f"Available providers: {available}",
-            argument="reference",
-        )
-        self.provider = provider
-        self.reference = dict(reference)
-
-
-class UnsupportedFunctionalityError(InvalidArgumentError):
-    """The input uses something the provider cannot express (AI SDK name and wording)."""
-
-    def __init__(self, functionality: str, *, message: str | None = None) -> None:
-        super().__init__(message or f"'{functionality}' functionality not supported.")
-        self.functionality = functionality
-
-
-class LimitExceededError(PartstreamError):
-    """A bounded buffer or counter reached its limit.
-
-    The message names the limit, its value and the option that raises it.
-    """
-
-    def __init__(self, *, limit: str, value: int, option: str, detail: str = "") -> None:
-        extra = f" ({detail})" if detail else ""
-        super().__init__(f"{limit} exceeded the limit of {value}{extra}; raise it with {option}=")
-        self.limit = limit
-        self.value = value
-        self.option = option
-
-
-class APICallError(PartstreamError):
-    """An HTTP API answered with a status that is not a success.
-
-    The message is the server's own (Google's ``error.message``), as in the AI SDK;
-    ``status_code`` and ``url`` say where it came from. ``response_body`` is a
-    bounded excerpt of the response body; ``is_retryable`` follows the AI SDK rule
-    (408, 409, 429 and 5xx can be retried); ``retry_after`` is the server's
-    ``Retry-After`` in seconds when it sent one.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        url: str,
-        status_code: int | None = None,
-        response_headers: Mapping[str, str] | None = None,
-        response_body: str | None = None,
-        retry_after: float | None = None,
-        is_retryable: bool | None = None,
-        data: Any = None,
-    ) -> None:
-        super().__init__(message)
-        self.url = url
-        self.status_code = status_code
-        self.response_headers = dict(response_headers or {})
-        self.response_body = truncate_body(response_body)
-        self.retry_after = retry_after
-        self.is_retryable = (
-            is_retryable
-            if is_retryable is not None
-            else status_code is not None and is_retryable_status(status_code)
-        )
-        self.data = data
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({str(self)!r}, status_code={self.status_code!r})"
-
-
-def is_retryable_status(status: int) -> bool:
-    """The AI SDK's retry rule: request timeout, conflict, rate limit, server errors."""
-    return status in (408, 409, 429) or status >= 500
-
-
-class InvalidResponseDataError(PartstreamError):
-    """A peer sent data that is not valid JSON or does not have the expected shape."""
-
-    def __init__(self, message: str, *, data: Any = None) -> None:
-        super().__init__(message)
-        self.data = data
-
-
-class TimeoutError(PartstreamError, builtins.TimeoutError):
-    """An operation (polling, a close handshake, a keepalive pong) ran past its deadline."""
-
-
-class PollingTimeoutError(TimeoutError):
-    """Polling a background interaction ran out of time before it finished.
-
-    The run is left alone on the server (as the AI SDK does: it cancels only when
-    the caller aborts): fetch it later (``GET .../interactions/{interaction_id}``),
-    stream it with ``model.resume(...)`` or cancel it. ``timeout_ms`` is the limit
-    that passed.
-    """
-
-    def __init__(self, message: str, *, interaction_id: str, timeout_ms: float) -> None:
-        super().__init__(message)
-        self.interaction_id = interaction_id
-        self.timeout_ms = timeout_ms
-
-
-class StreamResumeError(PartstreamError):
-    """Resuming a dropped SSE stream gave up; ``__cause__`` is the last failure."""
-
-    def __init__(self, message: str, *, attempts: int, last_event_id: str | None) -> None:
-        super().__init__(message)
-        self.attempts = attempts
-        self.last_event_id = last_event_id
-
-
-class TransportError(PartstreamError):
-    """The network failed under an operation (reset, refused, TLS failure, EOF)."""
-
-
-class ConnectError(TransportError):
-    """The connection could not be established."""
-
-
-class ProtocolError(PartstreamError):
-    """The peer violated the wire protocol.
-
-    For WebSockets ``close_code`` is the RFC 6455 code the connection was failed with.
-    """
-
-    def __init__(self, message: str, *, close_code: int | None = None) -> None:
-        super().__init__(message)
-        self.close_code = close_code
-
-
-class WebSocketHandshakeError(PartstreamError):
-    """The WebSocket opening handshake failed.
-
-    A refusal (401, 403, ...) carries ``status_code``, ``headers`` and a bounded ``body``.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status_code: int | None = None,
-        headers: Mapping[str, str] | None = None,
-        body: bytes | str | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status_code = status_code
-        self.headers = dict(headers or {})
-        self.body = truncate_body(body)
-
-
-class ConnectionClosed(PartstreamError):
-    """A WebSocket connection is closed. ``code``/``reason`` are what was reported."""
-
-    def __init__(self, message: str, *, code: int, reason: str = "") -> None:
-        super().__init__(message)
-        self.code = code
-        self.reason = reason
-
-
-class ClosedByYouError(ConnectionClosed):
-    """The connection was closed by this side, then used."""
-
-
-class ClosedByPeerError(ConnectionClosed):
-    """The peer closed the connection."""
-
-
-class ConnectionBrokenError(ClosedByPeerError):
-    """The connection ended abnormally (1006) or was failed for a protocol violation."""
-
-
-# --- AI Gateway errors (names as in @ai-sdk/gateway) -------------------------------------
-
-
-class GatewayError(PartstreamError):
-    """Base of the AI Gateway errors.
-
-    ``status_code`` is the HTTP status (each class has the reference's default),
-    ``error_type`` the Gateway's ``error.type``, ``generation_id`` the Gateway's
-    generation id when it sent one (the message then ends with ``[<id>]``, as in
-    the AI SDK) and ``is_retryable`` follows the AI SDK rule (408, 409, 429, 5xx).
-    """
-
-    error_type: str = "gateway_error"
-    default_status_code: int = 500
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status_code: int | None = None,
-        cause: BaseException | None = None,
-        generation_id: str | None = None,
-        is_retryable: bool | None = None,
-    ) -> None:
-        super().__init__(f"{message} [{generation_id}]" if generation_id else message)
-        self.status_code = status_code if status_code is not None else self.default_status_code
-        self.generation_id = generation_id
-        self.is_retryable = (
-            is_retryable if is_retryable is not None else is_retryable_status(self.status_code)
-        )
-        if cause is not None:
-            self.__cause__ = cause
-
-
-class GatewayAuthenticationError(GatewayError):
-    """Missing or rejected Gateway credentials."""
-
-    error_type = "authentication_error"
-    default_status_code = 401
-
-
-class GatewayInvalidRequestError(GatewayError):
-    """The Gateway rejected the request as malformed."""
-
-    error_type = "invalid_request_error"
-    default_status_code = 400
-
-
-class GatewayRateLimitError(GatewayError):
-    """The Gateway rate limit was hit."""
-
-    error_type = "rate_limit_exceeded"
-    default_status_code = 429
-
-
-class GatewayModelNotFoundError(GatewayError):
-    """The requested model is not available on the Gateway."""
-
-    error_type = "model_not_found"
-    default_status_code = 404
-
-    def __init__(self, message: str, *, model_id: str | None = None, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        self.model_id = model_id
-
-
-class GatewayInternalServerError(GatewayError):
-    """The Gateway failed internally."""
-
-    error_type = "internal_server_error"
-    default_status_code = 500
-
-
-class GatewayFailedDependencyError(GatewayError):
-    """A dependency the request relies on is not available on the credentials or provider used."""
-
-    error_type = "failed_dependency"
-    default_status_code = 424
-
-
-class GatewayResponseError(GatewayError):
-    """The Gateway answered with something that is not a valid response or error.
-
-    ``response`` is the (bounded) body that did not fit; ``validation_error`` says why.
-    """
-
-    error_type = "response_error"
-    default_status_code = 502
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        response: Any = None,
-        validation_error: str | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(message, **kwargs)
-        self.response = response
-        self.validation_error = validation_error
-
-
-class GatewayForbiddenError(GatewayError):
-    """The request was refused by policy (such as a routing rule), not for bad credentials."""
-
-    error_type = "forbidden"
-    default_status_code = 403
-
-    def __init__(self, message: str, *, rule_id: str | None = None, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        self.rule_id = rule_id
-
-
-class GatewayNotFoundError(GatewayError):
-    """A Gateway resource (not a model) does not exist or is not visible to the caller."""
-
-    error_type = "not_found"
-    default_status_code = 404
-
-
-class GatewayTimeoutError(GatewayError):
-    """The request to the Gateway timed out on this side before an answer came."""
-
-    error_type = "timeout_error"
-    default_status_code = 408
