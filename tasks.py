@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Project tasks that need nothing but Python 3.11+: `demo`, `test`, `bench`, `reference`,
-`autobahn`.
+`autobahn`, `mutate`.
 
 Each task creates `.venv` (if missing or stale), installs the project with its
 development extras into it, then runs inside it. `reference` also needs node and
@@ -162,7 +162,20 @@ def reference(args: list[str]) -> int:
     return code
 
 
-TASKS = {"demo": demo, "test": test, "bench": bench, "reference": reference, "autobahn": autobahn}
+def mutate(args: list[str]) -> int:
+    """Mutation testing of the cores (scripts/mutate.py; slow, so not part of `test`)."""
+    ensure_venv()
+    return _run(PY, "-m", "scripts.mutate", *args)
+
+
+TASKS = {
+    "demo": demo,
+    "test": test,
+    "bench": bench,
+    "reference": reference,
+    "autobahn": autobahn,
+    "mutate": mutate,
+}
 
 
 def main() -> int:
