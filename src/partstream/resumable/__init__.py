@@ -27,6 +27,13 @@ Leases are fenced: a worker whose lease expired or was taken over cannot append
 
 from __future__ import annotations
 
+from ._chat import DEFAULT_MAX_READERS as DEFAULT_MAX_READERS
+from ._chat import DEFAULT_MAX_STREAMS as DEFAULT_MAX_STREAMS
+from ._chat import ChatStreams as ChatStreams
+from ._chat import chat_error_response as chat_error_response
+from ._chat import default_message_id as default_message_id
+from ._chat_response import ChatStreamResponse as ChatStreamResponse
+from ._chat_response import NoContentResponse as NoContentResponse
 from ._memory import DEFAULT_MAX_RUNS as DEFAULT_MAX_RUNS
 from ._memory import MemoryStore as MemoryStore
 from ._protocol import OnStop as OnStop
@@ -58,6 +65,8 @@ from ._writer import LogWriter as LogWriter
 
 __all__ = [
     "AppendResult",
+    "ChatStreamResponse",
+    "ChatStreams",
     "Chunk",
     "DEFAULT_BATCH_ENTRIES",
     "DEFAULT_CLEANUP_TIMEOUT",
@@ -66,7 +75,9 @@ __all__ = [
     "DEFAULT_MAX_BYTES",
     "DEFAULT_MAX_CHUNKS",
     "DEFAULT_MAX_PENDING_BYTES",
+    "DEFAULT_MAX_READERS",
     "DEFAULT_MAX_RUNS",
+    "DEFAULT_MAX_STREAMS",
     "DEFAULT_ORPHAN_TIMEOUT",
     "DEFAULT_POLL_INTERVAL",
     "DEFAULT_TTL",
@@ -78,11 +89,14 @@ __all__ = [
     "LogSlice",
     "LogWriter",
     "MemoryStore",
+    "NoContentResponse",
     "OnStop",
     "RedisStore",
     "ResumableStore",
     "RunInfo",
     "RunStatus",
+    "chat_error_response",
+    "default_message_id",
     "encode_chunk",
     "encode_state",
 ]

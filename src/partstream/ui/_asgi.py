@@ -39,7 +39,7 @@ import math
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AsyncExitStack
-from typing import Any, Final, final
+from typing import Any, final
 
 import anyio
 
@@ -57,6 +57,7 @@ from ._http import (
     default_error_response,
     logger,
 )
+from ._source import END, first_batch, open_batches
 from ._wire import (
     DONE_FRAME,
     KEEP_ALIVE_FRAME,
@@ -68,7 +69,6 @@ from ._wire import (
 __all__ = ["Download", "UIMessageStreamResponse"]
 
 Download = Callable[[str], Awaitable[bytes]]
-_END: Final[Any] = object()
 
 
 class _ClientGone(Exception):
@@ -83,45 +83,6 @@ def _headers(extra: Mapping[str, str] | None) -> list[tuple[bytes, bytes]]:
         if key.encode() not in present:
             out.append((key.encode(), value.encode()))
     return out
-
-
-async def _batches(source: Any, stack: AsyncExitStack) -> AsyncIterator[list[Any]]:
-    entered = await stack.enter_async_context(source) if hasattr(source, "__aenter__") else source
-    batches = getattr(entered, "batches", None)
-    if callable(batches):
-        generator: AsyncIterator[list[Any]] = batches()
-    elif hasattr(entered, "__aiter__"):
-        generator = _singles(entered)
-    else:
-        raise InvalidArgumentError(
-            "the source must be an async context manager of parts or an async iterable of parts",
-            argument="source",
-        )
-    aclose = getattr(generator, "aclose", None)
-    if aclose is not None:
-        stack.push_async_callback(aclose)
-    return generator
-
-
-async def _first_batch(batches: AsyncIterator[list[Any]]) -> Any:
-    """The first batch with a part that says the upstream answered (or ``_END``).
-
-    ``stream-start`` makes no chunk and may come before the upstream's HTTP status
-    is known: it is held back, so that an error status still becomes an HTTP error.
-    """
-    held: list[Any] = []
-    while True:
-        batch = await anext(batches, _END)
-        if batch is _END:
-            return held or _END
-        if not all(type(part) is p.StreamStart for part in batch):
-            return held + batch if held else batch
-        held.extend(batch)
-
-
-async def _singles(parts: Any) -> AsyncIterator[list[Any]]:
-    async for part in parts:
-        yield [part]
 
 
 async def _resolve(batch: list[Any], download: Download) -> list[Any]:
@@ -200,8 +161,8 @@ class UIMessageStreamResponse(ResponseBase):
 
     async def _respond(self, send: ASGISend, stack: AsyncExitStack, tg: Any) -> None:
         try:
-            batches = await _batches(self._source, stack)
-            first = await _first_batch(batches)
+            _, batches = await open_batches(self._source, stack)
+            first = await first_batch(batches)
         except Exception as exc:  # before the 200: an HTTP error answer
             logger.info("the UI message stream could not start: %s", type(exc).__name__)
             await TextResponse.for_error(self._error_response(exc))(None, _no_receive, send)
@@ -220,14 +181,14 @@ class UIMessageStreamResponse(ResponseBase):
         data = encode_sse(conv.start())
         batch = first
         try:
-            while batch is not _END:
+            while batch is not END:
                 if self._download is not None:
                     batch = await _resolve(batch, self._download)
                 data += conv.feed_sse(batch)
                 if data:
                     await self._send(send, data)
                     data = b""
-                batch = await anext(batches, _END)
+                batch = await anext(batches, END)
             chunks = conv.finish()
         except _ClientGone:
             raise
