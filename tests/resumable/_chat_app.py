@@ -190,17 +190,23 @@ class Body:
 
 
 @asynccontextmanager
-async def streamed(client: httpx.AsyncClient, method: str, url: str) -> AsyncIterator[Body]:
-    """Send ``method url`` on a connection of its own; leaving the block closes it (the
-    browser goes away)."""
+async def streamed(
+    client: httpx.AsyncClient, method: str, url: str, *, json_body: Any = None
+) -> AsyncIterator[Body]:
+    """Send ``method url`` (with ``json_body``) on a connection of its own; leaving the
+    block closes it (the browser goes away)."""
     base = httpx.URL(str(client.base_url))
     assert base.host is not None
     assert base.port is not None
+    data = b"" if json_body is None else json.dumps(json_body).encode()
     async with await anyio.connect_tcp(base.host, base.port) as stream:
         body = Body(stream)
-        request = h11.Request(
-            method=method, target=url, headers=[("host", base.host), ("content-length", "0")]
-        )
-        await stream.send(body._conn.send(request) + body._conn.send(h11.EndOfMessage()))
+        headers = [("host", base.host), ("content-length", str(len(data)))]
+        if json_body is not None:
+            headers.append(("content-type", "application/json"))
+        request = h11.Request(method=method, target=url, headers=headers)
+        head = body._conn.send(request)
+        rest = body._conn.send(h11.Data(data=data)) if data else b""
+        await stream.send(head + (rest or b"") + body._conn.send(h11.EndOfMessage()))
         await body._head()
         yield body

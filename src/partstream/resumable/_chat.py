@@ -248,11 +248,19 @@ class ChatStreams:
             return TextResponse.for_error(self._error_response(failure))
         return self._response(chat_id, job.run_id, job.opened)
 
-    async def resume(self, chat_id: str) -> ResponseBase:
-        """The chat's active answer from its first chunk, or ``204`` when there is none."""
+    async def resume(self, chat_id: str, *, message_id: str | None = None) -> ResponseBase:
+        """The chat's active answer from its first chunk, or ``204`` when there is none.
+
+        With ``message_id``: that answer even when it has ended since (while the store
+        keeps its log), for a page that reloaded mid-answer and holds the message
+        half done; ``204`` when the chat's latest answer is another one.
+        """
         check_chat_id(chat_id)
         run = await self._store.find_run(chat_id)
-        if run is None or not run.active:
+        wanted = run is not None and (
+            run.active if message_id is None else run.message_id == message_id
+        )
+        if run is None or not wanted:
             return NoContentResponse()
         return self._response(chat_id, run.run_id, None)
 
