@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""Project tasks that need nothing but Python 3.11+: `demo`, `test`, `bench`, `reference`.
+"""Project tasks that need nothing but Python 3.11+: `demo`, `test`, `bench`, `reference`, `web`.
 
 Each task creates `.venv` (if missing or stale), installs the project with its
 development extras into it, then runs inside it. `reference` also needs node and
 npm: it installs the AI SDK packages pinned in `tests/reference/package.json` and
 runs the differential tests against them; `reference --bump` first moves every
-pin to the newest release on npm and reports what changed.
+pin to the newest release on npm and reports what changed. `web` builds the pages
+of `examples/chat_service.py` (node and npm: `examples/web/package.json`, esbuild)
+into the git-ignored `examples/web/dist/`; `web --force` rebuilds them.
 """
 
 from __future__ import annotations
@@ -153,7 +155,12 @@ def reference(args: list[str]) -> int:
     return code
 
 
-TASKS = {"demo": demo, "test": test, "bench": bench, "reference": reference}
+def web(args: list[str]) -> int:
+    """Build the chat service's pages (no venv needed: examples/web/build.py is stdlib only)."""
+    return _run(sys.executable, ROOT / "examples" / "web" / "build.py", *args)
+
+
+TASKS = {"demo": demo, "test": test, "bench": bench, "reference": reference, "web": web}
 
 
 def main() -> int:

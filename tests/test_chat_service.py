@@ -257,3 +257,17 @@ async def test_redis_url_logs_the_answers_in_redis(anyio_backend: str, redis_url
     async with coredis.Redis.from_url(redis_url) as redis:
         keys = [key async for key in redis.scan_iter(match="*redis-chat*")]
     assert keys  # the run's records and log live in Redis
+
+
+def test_the_page_is_built_from_the_reference_pins() -> None:
+    # The page bundles the same `ai` (and its Gateway provider, zod) the Node tests
+    # compare with; @ai-sdk/react is the release built against that `ai`.
+    root = Path(__file__).resolve().parents[1]
+    page = json.loads((root / "examples/web/package.json").read_text())["dependencies"]
+    reference = json.loads((root / "tests/reference/package.json").read_text())["dependencies"]
+    for name in ("ai", "@ai-sdk/gateway", "zod"):
+        assert page[name] == reference[name], name
+    assert all(version[0].isdigit() for version in page.values()), page  # exact pins
+    react = root / "examples/web/node_modules/@ai-sdk/react/package.json"
+    if react.exists():  # installed (python3 tasks.py web): its own `ai` is ours
+        assert json.loads(react.read_text())["dependencies"]["ai"] == page["ai"]

@@ -23,6 +23,17 @@ extra: ``pip install 'partstream[redis]'``).
 
 Leases are fenced: a worker whose lease expired or was taken over cannot append
 (:class:`~partstream.errors.LeaseLostError`).
+
+A chat service uses them through :class:`ChatStreams`, which runs each answer in
+the service's task group (the ASGI lifespan) and serves it from the log::
+
+    async with ChatStreams(store) as chats:                          # the app's lifespan
+        response = await chats.start(chat_id, model.stream(prompt))  # POST /api/chat
+        response = await chats.resume(chat_id)                       # GET .../stream (or 204)
+        await chats.stop(chat_id)                                    # POST .../stop
+
+For a background run it stores ``{"cursor": ..., "ui": converter.snapshot()}``
+with each batch's chunks, atomically: where another worker continues the run.
 """
 
 from __future__ import annotations

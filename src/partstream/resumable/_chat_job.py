@@ -79,6 +79,7 @@ class Job:
     """One answer: its source and converter, and how far it got (see the module docs)."""
 
     __slots__ = (
+        "_failed_open",
         "_failure",
         "_opened",
         "background",
@@ -113,6 +114,7 @@ class Job:
         self.begun = anyio.Event()  # the run exists in the store (or could not be begun)
         self._opened = anyio.Event()  # the upstream answered (or failed, or never will)
         self._failure: BaseException | None = None
+        self._failed_open: BaseException | None = None
         self.done = anyio.Event()
         self.entered: Any = None
         self.background = False
@@ -191,7 +193,7 @@ async def run_job(
         logger.exception("chat %r: the producer failed", job.chat_id)
     finally:
         job.begun.set()
-        job._open()  # never leave a response waiting
+        job._open(job._failed_open)  # never leave a response waiting
         job.done.set()
 
 
@@ -213,6 +215,7 @@ async def _produce(
     if outcome is not None:
         kind, chunks = outcome
         await writer.end(kind, _encode(chunks), state=job._state())
+        job._open(job._failed_open)
         return
     # Cancelled by a stop, a replace or the shutdown (a failure of the writer raises).
     job._open()  # the log below is what the waiting POST streams
@@ -245,8 +248,8 @@ async def _pump(
             job.entered = entered
             job.background = getattr(entered, "cursor", None) is not None
             first = await first_batch(batches)
-        except Exception as exc:  # before the first part: the POST answers with a status
-            job._open(exc)
+        except Exception as exc:  # before the first part: the POST answers with a status,
+            job._failed_open = exc  # once the log has ended (a resume then finds it ended)
             return "error", job._take_start() + conv.fail(exc)
         job._open()
         interaction_id: str | None = None
