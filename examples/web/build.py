@@ -44,6 +44,14 @@ def _stale() -> bool:
     )
 
 
+def _run(what: str, *command: str, timeout: float) -> None:
+    done = subprocess.run(
+        command, cwd=WEB, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{what} in {WEB} failed:\n{done.stderr[-4000:]}")
+
+
 def ensure_built(*, force: bool = False) -> Path:
     """Install the packages and build the pages if needed; the ``dist`` folder."""
     node, npm = tools()
@@ -51,36 +59,18 @@ def ensure_built(*, force: bool = False) -> Path:
     with _LOCK.open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not (_STAMP.exists() and _STAMP.read_text() == digest):
-            done = subprocess.run(
-                [
-                    npm,
-                    "install",
-                    "--no-audit",
-                    "--no-fund",
-                    "--no-package-lock",
-                    "--loglevel=error",
-                ],
-                cwd=WEB,
-                capture_output=True,
-                text=True,
-                timeout=600,
-                check=False,
+            install = (
+                "install",
+                "--no-audit",
+                "--no-fund",
+                "--no-package-lock",
+                "--loglevel=error",
             )
-            if done.returncode != 0:
-                raise RuntimeError(f"npm install in {WEB} failed:\n{done.stderr[-4000:]}")
+            _run("npm install", npm, *install, timeout=600)
             _STAMP.write_text(digest)
             force = True
         if force or _stale():
-            done = subprocess.run(
-                [node, "build.mjs"],
-                cwd=WEB,
-                capture_output=True,
-                text=True,
-                timeout=300,
-                check=False,
-            )
-            if done.returncode != 0:
-                raise RuntimeError(f"the esbuild bundle failed:\n{done.stderr[-4000:]}")
+            _run("the esbuild bundle", node, "build.mjs", timeout=300)
             for name in OUTPUTS:  # esbuild keeps an unchanged file's time: mark the build
                 (DIST / name).touch()
     return DIST

@@ -10,16 +10,16 @@ away stops only its own reading: the producer runs on.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final, final
 
 import anyio
 
 from ..errors import LogTrimmedError, PartstreamError, ProducerGoneError
-from ..ui import DEFAULT_ERROR_TEXT, DONE_FRAME, KEEP_ALIVE_FRAME, ErrorChunk, ErrorResponse
+from ..ui import DEFAULT_ERROR_TEXT, DONE_FRAME, ErrorChunk, ErrorResponse
 from ..ui import TextResponse as TextResponse
 from ..ui import encode_sse as encode_sse
+from ..ui._body import BodySender, ClientGone
 from ..ui._http import ASGIReceive, ASGISend, ResponseBase, logger
 from ..ui._wire import UI_MESSAGE_STREAM_HEADERS
 
@@ -64,10 +64,6 @@ def reader_error_text(exc: BaseException) -> str:
     if isinstance(exc, LogTrimmedError):
         return "The answer is too long to replay from its start."
     return DEFAULT_ERROR_TEXT
-
-
-class _ClientGone(Exception):
-    """``send`` failed: the browser is gone."""
 
 
 @final
@@ -117,9 +113,6 @@ class ChatStreamResponse(ResponseBase):
         self._error_response = error_response
         self._keep_alive = keep_alive
         self._orphan_timeout = orphan_timeout
-        self._lock = anyio.Lock()
-        self._last_send = 0.0
-        self._done = False
 
     def __repr__(self) -> str:
         return f"<ChatStreamResponse chat={self.chat_id!r} run={self.run_id!r}>"
@@ -136,7 +129,7 @@ class ChatStreamResponse(ResponseBase):
             tg.start_soon(watch)
             try:
                 await self._respond(send, tg)
-            except _ClientGone:
+            except ClientGone:
                 pass
             tg.cancel_scope.cancel()
 
@@ -151,54 +144,22 @@ class ChatStreamResponse(ResponseBase):
             await TextResponse.for_error(BUSY)(None, _no_receive, send)
             return
         try:
-            await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
-            self._last_send = time.monotonic()
-            if self._keep_alive is not None:
-                tg.start_soon(self._keep_alive_loop, send, self._keep_alive, tg.cancel_scope)
+            body = BodySender(send)
+            await body.start(200, self.raw_headers, keep_alive=self._keep_alive, tg=tg)
             reader = self._store.read(
                 self.chat_id, run_id=self.run_id, orphan_timeout=self._orphan_timeout
             )
             try:
                 async for batch in reader.batches():
                     # Each chunk was encoded once, by the producer: only the framing is added.
-                    await self._send(send, b"data: " + b"\n\ndata: ".join(batch) + b"\n\n")
+                    await body.send(b"data: " + b"\n\ndata: ".join(batch) + b"\n\n")
                 tail = DONE_FRAME
             except PartstreamError as exc:  # the log cannot be read on: say so in band
                 logger.info("a chat stream could not be read on: %s", type(exc).__name__)
                 tail = encode_sse([ErrorChunk(reader_error_text(exc))], done=True)
-            await self._send(send, tail, more=False)
+            await body.send(tail, more=False)
         finally:
             self._slots.release()
-
-    async def _send(self, send: ASGISend, data: bytes, *, more: bool = True) -> None:
-        async with self._lock:
-            if self._done:
-                return
-            self._done = not more
-            try:
-                await send({"type": "http.response.body", "body": data, "more_body": more})
-            except anyio.get_cancelled_exc_class():
-                raise
-            except Exception as exc:  # the server cannot write any more: the client is gone
-                raise _ClientGone from exc
-            finally:
-                self._last_send = time.monotonic()
-
-    async def _keep_alive_loop(
-        self, send: ASGISend, interval: float, scope: anyio.CancelScope
-    ) -> None:
-        # A comment after each idle interval, never while a send is under way.
-        try:
-            while True:
-                idle = time.monotonic() - self._last_send
-                if idle < interval:
-                    await anyio.sleep(interval - idle)
-                elif self._lock.locked():
-                    await anyio.sleep(interval)
-                else:
-                    await self._send(send, KEEP_ALIVE_FRAME)
-        except _ClientGone:
-            scope.cancel()
 
 
 async def _no_receive() -> dict[str, Any]:  # pragma: no cover - TextResponse never receives
