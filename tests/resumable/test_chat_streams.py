@@ -18,11 +18,12 @@ from typing import Any
 import anyio
 import pytest
 from tests.resumable._chat_app import Source, expected_bytes, frames, serving, streamed, text_parts
+from tests.resumable.conftest import Stores
 
 from partstream.emulator import Faults, Script, run_emulator
 from partstream.errors import InvalidArgumentError, InvalidResponseDataError
 from partstream.providers.google import create_google
-from partstream.resumable import ChatStreams, MemoryStore, ResumableStore
+from partstream.resumable import ChatStreams, MemoryStore, RedisStore, ResumableStore
 from partstream.ui import UI_MESSAGE_STREAM_HEADERS, UIMessageStreamConverter, encode_chunk
 
 pytestmark = pytest.mark.anyio
@@ -325,3 +326,65 @@ async def test_two_chats_run_side_by_side(store: ResumableStore) -> None:
             two.gate.set()
             one.gate.set()
     assert bodies == {"one": expected_bytes(BATCHES, "m1"), "two": expected_bytes(BATCHES, "m1")}
+
+
+# -- two workers on one store (issue 14 continues from here) --------------------------------
+
+
+async def test_another_worker_serves_and_stops_the_answer(stores: Stores) -> None:
+    # Worker A produces; worker B (another ChatStreams on another client of the same
+    # store) replays it live and stops it: A's producer ends the log with abort.
+    store_a = await stores.open()
+    store_b = await stores.peer(store_a)
+    async with (
+        chat_streams(store_a) as chats_a,
+        chat_streams(store_b) as chats_b,
+        serving(chats_a) as (app_a, client_a),
+        serving(chats_b) as (_, client_b),
+    ):
+        source = Source(BATCHES, gate_after=2)
+        app_a.sources["c1"] = [source]
+        async with streamed(client_a, "POST", "/chat/c1") as post:
+            await post.until(b'"delta":", "')
+            async with streamed(client_b, "GET", "/chat/c1/stream") as reader:
+                await reader.until(b'"delta":", "')
+                stopped = await client_b.post("/chat/c1/stop")
+                on_b = await reader.rest()
+            on_a = await post.rest()
+        with anyio.fail_after(5):
+            await source.exited.wait()
+    assert stopped.json() == {"stopped": True}
+    assert on_a == on_b  # one log, served by either worker
+    assert on_a.endswith(b'data: {"type":"abort"}\n\ndata: [DONE]\n\n')
+    assert isinstance(source.exit_error, anyio.get_cancelled_exc_class())
+    assert chats_a.producing == 0
+
+
+async def test_a_shutdown_hands_a_background_run_off_on_a_shared_store(
+    redis_url: str, anyio_backend: str
+) -> None:
+    # On a shared store a shutting-down worker leaves its background run going
+    # upstream (no cancel) and its log open with the lease released and the cursor
+    # stored: what another worker takes over (issue 14).
+    store = RedisStore(redis_url, key_prefix=f"handoff-{anyio_backend}", flush_interval=0.002)
+    async with run_emulator(script=Script(deltas=40, background_interval=0.02)) as emulator:
+        model = create_google(
+            api_key=emulator.api_key, base_url=emulator.interactions_base_url
+        ).interactions("gemini-2.5-flash")
+        background = {"google": {"background": True}}
+        async with store:
+            async with chat_streams(store) as chats, serving(chats) as (app, client):
+                app.sources["c1"] = [model.stream("hand me off", provider_options=background)]
+                async with streamed(client, "POST", "/chat/c1") as post:
+                    await post.until(b'"type":"text-delta"')
+            run = await store.find_run("c1")
+            assert run is not None
+            interaction = run.interaction_id
+            assert interaction is not None
+            cancels = emulator.app.requests_to("POST", f"/v1beta/interactions/{interaction}/cancel")
+            assert cancels == []
+            assert run.active
+            assert run.orphaned  # nobody holds the lease: ready for a takeover
+            assert run.state is not None
+            assert run.state["cursor"]["interactionId"] == interaction
+            assert emulator.app.interactions[interaction].status() != "cancelled"
