@@ -235,11 +235,12 @@ class ChatStreams:
             old.cancel("replace")
             with anyio.move_on_after(self._cleanup_timeout):
                 await old.done.wait()
-        if not self._producers.acquire():
+        if self._producers.used >= self._producers.limit:
             return TextResponse.for_error(BUSY)  # the source was never entered: nothing to close
         start_chunks = conv.start(message_id=message_id or self._generate_message_id())
         assert conv.message_id is not None
         job = Job(chat_id, conv.message_id, source, conv, start_chunks)
+        self._producers.acquire()  # released by _run, which runs from here on
         self._jobs[chat_id] = job
         tg.start_soon(self._run, job)
         await job.begun.wait()
