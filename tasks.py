@@ -1,13 +1,18 @@
 #!/usr/bin/env python3
-"""Project tasks that need nothing but Python 3.11+: `demo`, `test`, `bench`, `reference`, `web`.
+"""Project tasks that need nothing but Python 3.11+: `demo`, `test`, `bench`, `reference`,
+`autobahn`, `web`.
 
 Each task creates `.venv` (if missing or stale), installs the project with its
 development extras into it, then runs inside it. `reference` also needs node and
 npm: it installs the AI SDK packages pinned in `tests/reference/package.json` and
 runs the differential tests against them; `reference --bump` first moves every
-pin to the newest release on npm and reports what changed. `web` builds the pages
-of `examples/chat_service.py` (node and npm: `examples/web/package.json`, esbuild)
-into the git-ignored `examples/web/dist/`; `web --force` rebuilds them.
+pin to the newest release on npm and reports what changed. `autobahn` runs every
+Autobahn|Testsuite client case (kosoku, from the dev extras, as the fuzzing
+server; no Docker) against the WebSocket client on asyncio and trio and prints
+the verdict counts (`tests/autobahn/run.py`; `--backend`, `--cases 1.*,12.1.*`).
+`web` builds the pages of `examples/chat_service.py` (node and npm:
+`examples/web/package.json`, esbuild) into the git-ignored `examples/web/dist/`;
+`web --force` rebuilds them.
 """
 
 from __future__ import annotations
@@ -78,6 +83,11 @@ def test(args: list[str]) -> int:
 def bench(args: list[str]) -> int:
     ensure_venv()
     return _run(PY, "-m", "benchmarks", *args)
+
+
+def autobahn(args: list[str]) -> int:
+    ensure_venv()
+    return _run(PY, "-m", "tests.autobahn.run", *args)
 
 
 REFERENCE = ROOT / "tests" / "reference"
@@ -160,7 +170,14 @@ def web(args: list[str]) -> int:
     return _run(sys.executable, ROOT / "examples" / "web" / "build.py", *args)
 
 
-TASKS = {"demo": demo, "test": test, "bench": bench, "reference": reference, "web": web}
+TASKS = {
+    "demo": demo,
+    "test": test,
+    "bench": bench,
+    "reference": reference,
+    "autobahn": autobahn,
+    "web": web,
+}
 
 
 def main() -> int:

@@ -21,6 +21,12 @@ Modes (both protocols):
 * ``tick``: ``count=N`` events ``interval=S`` seconds apart, each carrying the
   ``time.time_ns()`` of its write in its text (``"t=<ns>;"``), for latency.
 
+WebSocket ``blast`` with ``deflate=1``: when the client offers permessage-deflate
+the server answers it and sends realistic realtime JSON events (``response-done``,
+``benchmarks._deflate_frames``) compressed with context takeover, pre-built;
+``deflate=0`` sends the same events uncompressed (a client that offers nothing
+gets those too).
+
 SSE events have the Interactions shape recorded in the conformance fixtures:
 ``interaction.created``, ``step.start``, ``step.delta`` (text) ..., ``step.stop``,
 ``interaction.completed``. WebSocket messages are Gateway realtime server
@@ -48,6 +54,8 @@ import urllib.request
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+
+from ._deflate_frames import deflate_body, plain_body
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT.parent / "shared" / "conformance" / "interactions" / "fixtures"
@@ -161,6 +169,7 @@ class _Server:
     def __init__(self) -> None:
         self.stats: dict[str, dict[str, Any]] = {}
         self._bodies: dict[tuple[str, int, int], bytes] = {}
+        self._events: dict[tuple[bool, int, int], bytes] = {}
         self._groups: dict[str, asyncio.Event] = {}
 
     def _body(self, kind: str, n: int, size: int) -> bytes:
@@ -332,11 +341,25 @@ class _Server:
         offered = [p.strip() for p in headers.get("sec-websocket-protocol", "").split(",")]
         if offered and offered[0]:
             response += b"Sec-WebSocket-Protocol: " + offered[0].encode() + b"\r\n"
+        compressed = "deflate" in params and "permessage-deflate" in headers.get(
+            "sec-websocket-extensions", ""
+        )
+        if compressed and params["deflate"] == "1":
+            # RFC 7692: accept the offer as is (context takeover, 15-bit windows).
+            response += b"Sec-WebSocket-Extensions: permessage-deflate\r\n"
         writer.write(response + b"\r\n")
         closed = asyncio.Event()
         reader_task = asyncio.ensure_future(self._ws_read(reader, writer, closed))
         try:
-            if mode == "blast":
+            if mode == "blast" and "deflate" in params:
+                body = self._event_body(
+                    compressed and params["deflate"] == "1",
+                    int(params.get("messages", "1000")),
+                    int(params.get("size", "32768")),
+                )
+                await writer.drain()
+                await self._write_all(writer, body)
+            elif mode == "blast":
                 body = self._body(
                     "ws", int(params.get("messages", "1000")), int(params.get("size", "150"))
                 )
@@ -364,6 +387,16 @@ class _Server:
             reader_task.cancel()
             with contextlib.suppress(BaseException):
                 await reader_task
+
+    def _event_body(self, compressed: bool, messages: int, size: int) -> bytes:
+        key = (compressed, messages, size)
+        body = self._events.get(key)
+        if body is None:
+            body = deflate_body(messages, size)[0] if compressed else plain_body(messages, size)
+            if len(self._events) > 4:
+                self._events.clear()
+            self._events[key] = body
+        return body
 
     async def _ws_read(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, closed: asyncio.Event

@@ -26,6 +26,14 @@ consumes it.
 
 Targets (issue 5): >= 1.0x on 150 B, >= 1.2x on 32 KiB.
 
+Compressed receive (issue 15): 32 KiB realtime ``response-done`` events (an
+assistant message and a function call's JSON arguments, varied, about 3.7x
+compressible), compressed by the blaster with permessage-deflate and context
+takeover (pre-built: one zlib stream over the whole sequence, which a fixed
+sequence allows; ``benchmarks._deflate_frames``). Ours with
+``compression="deflate"`` against the ``websockets`` client with its default
+compression, same blaster, same run; CPU row as above.
+
 Run alone: ``python -m benchmarks.bench_websocket [smoke|full]``.
 """
 
@@ -53,6 +61,11 @@ _PARAMS: dict[str, dict[int, dict[str, int]]] = {
     "smoke": {150: {"messages": 2_000, "rounds": 1}, 32768: {"messages": 100, "rounds": 1}},
     "full": {150: {"messages": 100_000, "rounds": 7}, 32768: {"messages": 8_000, "rounds": 7}},
 }
+#: Compressed 32 KiB events: the blaster compresses the whole sequence once (seconds).
+_DEFLATE_PARAMS: dict[str, dict[str, int]] = {
+    "smoke": {"messages": 50, "rounds": 1},
+    "full": {"messages": 2_000, "rounds": 7},
+}
 
 Client = Callable[[str, int], Awaitable[float]]
 
@@ -79,6 +92,48 @@ async def partstream_batches(url: str, expected: int) -> float:
             count += len(batch)
     elapsed = time.perf_counter() - start
     _check(count, expected, "partstream (batches)")
+    return count / elapsed
+
+
+async def partstream_deflate(url: str, expected: int) -> float:
+    """Messages/s through ``async for message in ws`` with permessage-deflate."""
+    count = 0
+    start = time.perf_counter()
+    async with connect_websocket(
+        url, max_message_size=MAX_SIZE, ping_interval=None, compression="deflate"
+    ) as ws:
+        if ws.compression is None:
+            raise AssertionError("the blaster did not negotiate permessage-deflate")
+        async for message in ws:
+            if message:
+                count += 1
+    elapsed = time.perf_counter() - start
+    _check(count, expected, "partstream (deflate)")
+    return count / elapsed
+
+
+async def websockets_deflate(url: str, expected: int) -> float:
+    """The websockets client (asyncio or trio) with its default compression="deflate"."""
+    import sniffio
+
+    if sniffio.current_async_library() == "trio":
+        from websockets.trio.client import connect as trio_connect
+
+        connect: Any = trio_connect
+    else:
+        from websockets.asyncio.client import connect as asyncio_connect
+
+        connect = asyncio_connect
+    count = 0
+    start = time.perf_counter()
+    async with connect(url, max_size=MAX_SIZE, compression="deflate", ping_interval=None) as ws:
+        if not ws.protocol.extensions:
+            raise AssertionError("the blaster did not negotiate permessage-deflate")
+        async for message in ws:
+            if message:
+                count += 1
+    elapsed = time.perf_counter() - start
+    _check(count, expected, "websockets (deflate)")
     return count / elapsed
 
 
@@ -124,6 +179,10 @@ def _client(backend: str, name: str) -> Client:
         return partstream_messages
     if name == "ours_batches":
         return partstream_batches
+    if name == "ours_deflate":
+        return partstream_deflate
+    if name == "peer_deflate":
+        return websockets_deflate
     return websockets_asyncio if backend == "asyncio" else websockets_trio
 
 
@@ -165,15 +224,21 @@ CLIENTS = ("ours", "ours_batches", "peer")
 
 
 def measure(
-    port: int, backend: str, size: int, messages: int, rounds: int
+    port: int,
+    backend: str,
+    size: int,
+    messages: int,
+    rounds: int,
+    clients: tuple[str, ...] = CLIENTS,
+    query: str = "",
 ) -> dict[str, dict[str, float]]:
     """Median messages/s and CPU µs/message of each client on ``backend`` for one size."""
-    url = f"ws://127.0.0.1:{port}/ws/blast/messages={messages}/size={size}"
+    url = f"ws://127.0.0.1:{port}/ws/blast/messages={messages}/size={size}{query}"
     samples: dict[str, dict[str, list[float]]] = {
-        name: {"rate": [], "cpu_us": []} for name in CLIENTS
+        name: {"rate": [], "cpu_us": []} for name in clients
     }
     for _ in range(rounds):
-        for name in CLIENTS:
+        for name in clients:
             figures = _in_subprocess(backend, name, url, messages)
             for key, values in samples[name].items():
                 values.append(figures[key])
@@ -218,12 +283,48 @@ def run(size: str) -> dict[str, Any]:
                         higher_is_better=False,
                     )
                 )
+            rows += _deflate_rows(server.port, backend, sz)
     notes.append(
         "server: separate process writing pre-built frames (benchmarks._servers, blast mode); "
         "medians of alternating rounds; each round of each client in a fresh process "
         "(one warm-up connection, then the measured one)"
     )
     return result("websocket", sz, rows, notes=notes)
+
+
+def _deflate_rows(port: int, backend: str, size: str) -> list[Row]:
+    p = _DEFLATE_PARAMS[size]
+    medians = measure(
+        port,
+        backend,
+        32768,
+        p["messages"],
+        p["rounds"],
+        clients=("ours_deflate", "peer_deflate"),
+        query="/deflate=1",
+    )
+    ours, peer = medians["ours_deflate"], medians["peer_deflate"]
+    peer_name = f"websockets {backend} client, deflate"
+    variant = "32 KiB realtime JSON, permessage-deflate, async for"
+    return [
+        row(
+            variant=variant,
+            backend=backend,
+            metric="messages/s",
+            value=ours["rate"],
+            peer=peer_name,
+            peer_value=peer["rate"],
+        ),
+        row(
+            variant=f"{variant} (client CPU)",
+            backend=backend,
+            metric="CPU µs/message",
+            value=ours["cpu_us"],
+            peer=peer_name,
+            peer_value=peer["cpu_us"],
+            higher_is_better=False,
+        ),
+    ]
 
 
 if __name__ == "__main__":

@@ -64,6 +64,7 @@ SANS_IO: tuple[str, ...] = (
     "partstream.codecs.*",
     "partstream.transports._sse_decoder*",
     "partstream.transports._ws_protocol*",
+    "partstream.transports._ws_deflate*",
     "partstream.transports._ws_frames*",
     "partstream.transports._ws_handshake*",
     "partstream.transports._ws_url*",

@@ -309,6 +309,9 @@ class WebSocketHandshakeError(PartstreamError):
     """The WebSocket opening handshake failed.
 
     A refusal (401, 403, ...) carries ``status_code``, ``headers`` and a bounded ``body``.
+    A 101 answer the client refused after the upgrade (a permessage-deflate answer
+    that breaks RFC 7692) carries ``close_code``: the RFC 6455 code the client
+    failed the connection with (1002, or 1010 for an agreement it cannot use).
     """
 
     def __init__(
@@ -318,11 +321,13 @@ class WebSocketHandshakeError(PartstreamError):
         status_code: int | None = None,
         headers: Mapping[str, str] | None = None,
         body: bytes | str | None = None,
+        close_code: int | None = None,
     ) -> None:
         super().__init__(message)
         self.status_code = status_code
         self.headers = dict(headers or {})
         self.body = truncate_body(body)
+        self.close_code = close_code
 
 
 class ConnectionClosed(PartstreamError):

@@ -39,7 +39,7 @@ import math
 import ssl
 from collections.abc import AsyncIterator, Sequence
 from types import TracebackType
-from typing import Final, final
+from typing import Final, Literal, final
 
 import anyio
 import anyio.abc
@@ -52,6 +52,7 @@ from ..errors import (
 )
 from ..pipeline import DEFAULT_MAX_BATCHES
 from ._ws_batches import _Batches
+from ._ws_deflate import DeflateOffer, DeflateParameters
 from ._ws_frames import CLOSE_NORMAL, Message, State, check_close_code
 from ._ws_handshake import Accepted, ClientHandshake, HeadersLike
 from ._ws_open import _open_transport, _run_handshake
@@ -121,6 +122,7 @@ def connect_websocket(
     ping_timeout: float | None = DEFAULT_PING_TIMEOUT,
     max_batches: int = DEFAULT_MAX_BATCHES,
     read_size: int = DEFAULT_READ_SIZE,
+    compression: Literal["deflate"] | DeflateOffer | None = None,
 ) -> WebSocketConnector:
     """Open a WebSocket client connection (RFC 6455); use with ``async with``.
 
@@ -148,11 +150,22 @@ def connect_websocket(
       ``max_batches * read_size`` bytes of messages wait in memory (plus one
       message being reassembled, up to ``max_message_size``).
 
+    * ``compression``: ``"deflate"`` offers permessage-deflate (RFC 7692) with the
+      defaults of :class:`DeflateOffer`, or pass a ``DeflateOffer`` to choose its
+      parameters; None (the default) offers nothing. A server may decline: then
+      ``ws.compression`` is None and messages go uncompressed. Compressed
+      messages are inflated within ``max_message_size`` (a bigger one fails the
+      connection with 1009); an answer that breaks RFC 7692 raises
+      WebSocketHandshakeError with ``close_code`` 1002 (or 1010).
+
     While the consumer is stalled, pongs are not read either: a keepalive
     ``ping_timeout`` shorter than the stall fails the connection with 1011.
     """
     parsed = parse_websocket_url(url)
-    handshake = ClientHandshake(parsed, subprotocols=subprotocols, headers=headers)
+    offer = DeflateOffer() if compression == "deflate" else compression
+    handshake = ClientHandshake(
+        parsed, subprotocols=subprotocols, headers=headers, compression=offer
+    )
     if ssl_context is not None and not isinstance(ssl_context, ssl.SSLContext):
         raise InvalidArgumentError("ssl_context must be an ssl.SSLContext", argument="ssl_context")
     if ssl_context is not None and not parsed.secure:
@@ -286,7 +299,7 @@ class WebSocketConnection(_ReaderSide):
         self._subprotocol = accepted.subprotocol
         self._response_headers = accepted.headers
         self._trailing = accepted.trailing_data
-        self._proto = ClientProtocol(max_message_size=max_message_size)
+        self._proto = ClientProtocol(max_message_size=max_message_size, deflate=accepted.deflate)
         self._close_timeout = close_timeout
         self._ping_interval = ping_interval
         self._ping_timeout = ping_timeout
@@ -322,6 +335,11 @@ class WebSocketConnection(_ReaderSide):
     def response_headers(self) -> list[tuple[str, str]]:
         """Headers of the server's 101 response (without the handshake's own)."""
         return list(self._response_headers)
+
+    @property
+    def compression(self) -> DeflateParameters | None:
+        """The permessage-deflate agreement, or None when messages are not compressed."""
+        return self._proto.deflate
 
     @property
     def close_code(self) -> int | None:

@@ -42,6 +42,15 @@ CLOSE_INTERNAL_ERROR: Final = 1011
 
 _MAX_CLOSE_REASON: Final = 123
 
+# Data opcodes (RFC 6455 section 5.2).
+_CONT: Final = 0x0
+_TEXT: Final = 0x1
+_BINARY: Final = 0x2
+
+#: A data frame up to this size is parsed whole once all of it has arrived;
+#: a larger one is streamed chunk by chunk as it arrives.
+_WHOLE_FRAME_LIMIT: Final = 256 * 1024
+
 
 def _close_code_is_valid(code: int) -> bool:
     """Codes a close frame may carry on the wire (RFC 6455 section 7.4, IANA registry).

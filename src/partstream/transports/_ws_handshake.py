@@ -20,6 +20,7 @@ from wsproto.events import AcceptConnection, RejectConnection, RejectData, Reque
 from wsproto.handshake import H11Handshake
 
 from ..errors import MAX_ERROR_BODY, InvalidArgumentError, WebSocketHandshakeError
+from ._ws_deflate import DeflateOffer, DeflateParameters, _OfferExtension
 from ._ws_url import WebSocketURL
 
 __all__ = [
@@ -144,6 +145,8 @@ class Accepted:
     headers: list[tuple[str, str]]
     #: Bytes after the response head: the first frames of the connection.
     trailing_data: bytes
+    #: The permessage-deflate agreement (RFC 7692), None when not offered or declined.
+    deflate: DeflateParameters | None = None
 
 
 def _decode_headers(headers: Sequence[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
@@ -160,7 +163,16 @@ class ClientHandshake:
     server refused or answered something that is not a valid upgrade.
     """
 
-    __slots__ = ("_buffer", "_handshake", "_reject", "_reject_body", "_url", "request")
+    __slots__ = (
+        "_buffer",
+        "_deflate_offer",
+        "_handshake",
+        "_offered_extension",
+        "_reject",
+        "_reject_body",
+        "_url",
+        "request",
+    )
 
     def __init__(
         self,
@@ -168,8 +180,15 @@ class ClientHandshake:
         *,
         subprotocols: Sequence[str] = (),
         headers: HeadersLike | None = None,
+        compression: DeflateOffer | None = None,
     ) -> None:
         offered = validate_subprotocols(subprotocols)
+        if compression is not None and not isinstance(compression, DeflateOffer):
+            raise InvalidArgumentError(
+                'compression must be "deflate", a DeflateOffer or None', argument="compression"
+            )
+        self._deflate_offer = compression
+        self._offered_extension = None if compression is None else _OfferExtension(compression)
         extra = _validate_headers(headers)
         if not any(name.lower() == b"user-agent" for name, _ in extra):
             extra.append(_USER_AGENT)
@@ -182,6 +201,7 @@ class ClientHandshake:
                     target=url.resource,
                     extra_headers=extra,
                     subprotocols=offered,
+                    extensions=[] if self._offered_extension is None else [self._offered_extension],
                 )
             )
         except Exception:
@@ -224,17 +244,29 @@ class ClientHandshake:
         raise WebSocketHandshakeError("the server closed the connection during the handshake")
 
     def _feed(self, data: bytes) -> Accepted | None:
+        failure: tuple[str, int | None] | None = None
         try:
             self._handshake.receive_data(data)
             events = list(self._handshake.events())
         except Exception as exc:
-            raise WebSocketHandshakeError(_describe(exc)) from None
+            # RFC 6455 section 9.1: an extension that was not offered fails the connection.
+            code = 1002 if str(exc).startswith("unrecognized extension") else None
+            failure = (_describe(exc), code)
+        if failure is not None:
+            # Raised outside the handler: wsproto's message, which may quote what the
+            # server echoed (a credential), stays out of __context__ as well.
+            raise WebSocketHandshakeError(failure[0], close_code=failure[1])
         for event in events:
             if isinstance(event, AcceptConnection):
+                offer, extension = self._deflate_offer, self._offered_extension
                 return Accepted(
                     subprotocol=event.subprotocol,
                     headers=_decode_headers(event.extra_headers),
                     trailing_data=b"",
+                    # RFC 7692 section 5: the server's answer to our offer, checked.
+                    deflate=None
+                    if offer is None or extension is None
+                    else offer.negotiate(extension.answers),
                 )
             if isinstance(event, RejectConnection):
                 self._reject = event
@@ -267,6 +299,9 @@ def _describe(exc: Exception) -> str:
     text = str(exc)
     if text.startswith("unrecognized subprotocol"):
         return "the server chose a subprotocol that was not offered"
-    if text.startswith(("Missing header", "Bad accept token", "unrecognized extension")):
+    if text.startswith("unrecognized extension"):
+        # Not quoted: a server that echoes the request could name a credential here.
+        return "invalid handshake response: the server accepted an extension that was not offered"
+    if text.startswith(("Missing header", "Bad accept token")):
         return f"invalid handshake response: {text}"
     return "invalid handshake response: not a valid HTTP/1.1 upgrade answer"

@@ -16,6 +16,7 @@ import anyio.abc
 
 from .. import errors
 from ..errors import ConnectError, WebSocketHandshakeError
+from ._ws_deflate_codec import _serializer
 from ._ws_handshake import Accepted, ClientHandshake
 from ._ws_url import WebSocketURL
 
@@ -68,7 +69,12 @@ async def _run_handshake(
                 except anyio.EndOfStream:
                     handshake.receive_eof()
                     raise AssertionError("unreachable") from None
-                accepted = handshake.receive_data(data)
+                try:
+                    accepted = handshake.receive_data(data)
+                except WebSocketHandshakeError as exc:
+                    if exc.close_code is not None:
+                        await _send_failure_close(stream, exc.close_code)
+                    raise
                 if accepted is not None:
                     return accepted
     except TimeoutError:
@@ -79,3 +85,13 @@ async def _run_handshake(
         raise WebSocketHandshakeError(
             f"the connection failed during the opening handshake: {exc!r}"
         ) from exc
+
+
+async def _send_failure_close(stream: anyio.abc.ByteStream, code: int) -> None:
+    """RFC 6455 section 7.1.7: tell the server why the 101 answer was refused (best effort)."""
+    frame = bytes(_serializer(None).close(code, "extension negotiation failed"))
+    with anyio.move_on_after(1.0, shield=True):
+        try:
+            await stream.send(frame)
+        except (OSError, anyio.BrokenResourceError, anyio.ClosedResourceError):
+            pass

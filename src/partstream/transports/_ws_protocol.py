@@ -17,6 +17,12 @@ chunks. It also closes two gaps: a UTF-8 sequence that can never be valid
 ends in the middle of it, and a data frame whose declared length would take
 the message past ``max_message_size`` fails on its header, before its
 payload arrives.
+
+permessage-deflate (RFC 7692), when negotiated: a frame with RSV1 starts a
+compressed message (``_compressed_frame``, off the hot loop: the loop's one
+test of the reserved bits sends it there), its payload and its continuation
+frames are inflated within ``max_message_size`` (``_ws_deflate_codec``);
+messages sent are compressed by the serializer.
 """
 
 from __future__ import annotations
@@ -24,10 +30,14 @@ from __future__ import annotations
 import codecs
 from typing import Final, final
 
-from wsproto.frame_protocol import FrameProtocol
-
 from ..errors import InvalidArgumentError, LimitExceededError, ProtocolError
+from ._ws_deflate import DeflateParameters
+from ._ws_deflate_codec import _DeflateFrames, _Inflater, _serializer
 from ._ws_frames import (
+    _BINARY,
+    _CONT,
+    _TEXT,
+    _WHOLE_FRAME_LIMIT,
     CLOSE_ABNORMAL,
     CLOSE_INVALID_DATA,
     CLOSE_MESSAGE_TOO_BIG,
@@ -47,23 +57,16 @@ from ._ws_frames import (
 
 __all__ = ["ClientProtocol"]
 
-# Opcodes (RFC 6455 section 5.2).
-_CONT: Final = 0x0
-_TEXT: Final = 0x1
-_BINARY: Final = 0x2
+# Opcodes (RFC 6455 section 5.2); data opcodes in _ws_frames.
 _CLOSE: Final = 0x8
 _PING: Final = 0x9
 _PONG: Final = 0xA
-
-#: A data frame up to this size is parsed whole once all of it has arrived;
-#: a larger one is streamed chunk by chunk as it arrives.
-_WHOLE_FRAME_LIMIT: Final = 256 * 1024
 
 _MAX_CONTROL_PAYLOAD: Final = 125
 
 
 @final
-class ClientProtocol:
+class ClientProtocol(_DeflateFrames):
     """Client side of an open WebSocket connection, without I/O.
 
     After ``receive_data`` check ``state``: once it is ``CLOSED`` the outcome is
@@ -75,8 +78,7 @@ class ClientProtocol:
         "_buffer",
         "_closing_reply",
         "_decoder",
-        "_frame_fin",
-        "_frame_remaining",
+        "_inflater",
         "_max_message_size",
         "_more",
         "_more_need",
@@ -87,6 +89,7 @@ class ClientProtocol:
         "_serializer",
         "close_received",
         "close_sent",
+        "deflate",
         "eof_received",
         "failed_with",
         "failure",
@@ -94,9 +97,18 @@ class ClientProtocol:
         "state",
     )
 
-    def __init__(self, *, max_message_size: int) -> None:
+    def __init__(self, *, max_message_size: int, deflate: DeflateParameters | None = None) -> None:
         self._max_message_size = max_message_size
-        self._serializer = FrameProtocol(client=True, extensions=[])
+        #: The permessage-deflate agreement, or None: no compression either way.
+        self.deflate = deflate
+        self._serializer = _serializer(deflate)
+        self._inflater = (
+            None
+            if deflate is None
+            else _Inflater(deflate.server_max_window_bits, deflate.server_no_context_takeover)
+        )
+        # Whether the message being reassembled is compressed (its first frame had RSV1).
+        self._msg_compressed = False
         self._buffer: bytes | memoryview = b""
         # Later reads of the frame that starts ``_buffer``, and the bytes it still needs.
         self._more: list[bytes] = []
@@ -243,9 +255,13 @@ class ClientProtocol:
                 length = int.from_bytes(buf[pos + 2 : start], "big")
                 if length < 65536 or length >> 63:
                     raise _Fail(CLOSE_PROTOCOL_ERROR, "invalid 64-bit frame length")
-            # RFC 6455 section 5.2: RSV1-3 MUST be 0 when no extension was negotiated.
+            # RFC 6455 section 5.2: RSV1-3 MUST be 0 unless an extension gives them a meaning.
             if b0 & 0x70:
-                raise _Fail(CLOSE_PROTOCOL_ERROR, "reserved bit set")
+                stop = self._compressed_frame(buf, start, end, length, b0, b1, out)
+                if stop < 0:
+                    break  # wait for the rest of this small frame
+                pos = stop
+                continue
             # RFC 6455 section 5.1: a client MUST fail on a masked frame from the server.
             if b1 & 0x80:
                 raise _Fail(CLOSE_PROTOCOL_ERROR, "masked frame from server")
@@ -280,7 +296,7 @@ class ClientProtocol:
                     raise _Fail(CLOSE_PROTOCOL_ERROR, "new message inside a fragmented one")
             else:
                 raise _Fail(CLOSE_PROTOCOL_ERROR, f"reserved opcode {opcode:#x}")
-            if self._msg_size + length > max_size:
+            if self._msg_size + length > max_size and not self._msg_compressed:
                 raise _Fail(
                     CLOSE_MESSAGE_TOO_BIG,
                     "message too big",
@@ -342,7 +358,9 @@ class ClientProtocol:
         self._add_chunk(buf[pos : pos + take], last and self._frame_fin, out)
         return pos + take
 
-    def _add_chunk(self, chunk: bytes, message_done: bool, out: list[Message]) -> None:
+    def _add_chunk(self, chunk: bytes | memoryview, message_done: bool, out: list[Message]) -> None:
+        if self._msg_compressed:
+            chunk = self._inflate(chunk, message_done, self._max_message_size - self._msg_size)
         self._msg_size += len(chunk)
         decoder = self._decoder
         if decoder is not None:
@@ -368,6 +386,7 @@ class ClientProtocol:
             )
             out.append(message)
             self._msg_opcode = 0
+            self._msg_compressed = False
             self._msg_size = 0
             self._msg_chunks = []
             self._decoder = None
@@ -417,6 +436,7 @@ class ClientProtocol:
         self._more.clear()
         self._msg_chunks = []
         self._decoder = None
+        self._msg_compressed = False
         self._frame_remaining = 0
         self.failed_with = (code, reason)
         frame = b""

@@ -126,13 +126,19 @@ class _SendSide:
         """Send a text message. Raises ClosedByYouError/ClosedByPeerError once closed."""
         if not isinstance(text, str):
             raise InvalidArgumentError("send_text() takes a str", argument="text")
-        await self._send_control(self._proto.send_text(text))
+        async with self._send_lock:
+            self._check_open()
+            # Framed under the lock: with permessage-deflate's context takeover the
+            # compressor's state must follow the order of the frames on the wire.
+            await self._write(self._proto.send_text(text), fatal=True)
 
     async def send_bytes(self, data: bytes | bytearray | memoryview) -> None:
         """Send a binary message. Raises ClosedByYouError/ClosedByPeerError once closed."""
         if not isinstance(data, bytes | bytearray | memoryview):
             raise InvalidArgumentError("send_bytes() takes bytes", argument="data")
-        await self._send_control(self._proto.send_bytes(data))
+        async with self._send_lock:
+            self._check_open()
+            await self._write(self._proto.send_bytes(data), fatal=True)
 
     async def send(self, message: Message) -> None:
         """Send a ``str`` as a text message or ``bytes`` as a binary one."""
@@ -143,9 +149,12 @@ class _SendSide:
 
     async def _send_control(self, frame: bytes) -> None:
         async with self._send_lock:
-            if self._proto.state is not State.OPEN or self._transport_lost or self._write_failed:
-                raise self._closed_error()
+            self._check_open()
             await self._write(frame, fatal=True)
+
+    def _check_open(self) -> None:
+        if self._proto.state is not State.OPEN or self._transport_lost or self._write_failed:
+            raise self._closed_error()
 
     async def _write(self, frame: bytes, *, fatal: bool) -> None:
         """Write a frame (the send lock is held). Backpressure comes from the socket."""

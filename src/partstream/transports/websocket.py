@@ -2,7 +2,9 @@
 
 ``async with connect_websocket(url, subprotocols=[...]) as ws:`` then
 ``send_text``/``send_bytes``, ``receive``/``receive_batch``/``async for``,
-``aclose(code, reason)``. See :func:`connect_websocket` for the options.
+``aclose(code, reason)``. See :func:`connect_websocket` for the options;
+``compression="deflate"`` (or a :class:`DeflateOffer`) offers permessage-deflate
+(RFC 7692), and ``ws.compression`` is the :class:`DeflateParameters` agreed on.
 """
 
 from ._ws_connection import (
@@ -35,6 +37,12 @@ from ._ws_connection import (
 from ._ws_connection import (
     connect_websocket as connect_websocket,
 )
+from ._ws_deflate import (
+    DeflateOffer as DeflateOffer,
+)
+from ._ws_deflate import (
+    DeflateParameters as DeflateParameters,
+)
 from ._ws_frames import (
     Message as Message,
 )
@@ -66,6 +74,8 @@ __all__ = [
     "DEFAULT_PING_INTERVAL",
     "DEFAULT_PING_TIMEOUT",
     "DEFAULT_READ_SIZE",
+    "DeflateOffer",
+    "DeflateParameters",
     "MAX_SUBPROTOCOL_HEADER",
     "Message",
     "State",
