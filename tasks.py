@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Project tasks that need nothing but Python 3.11+: `demo`, `test`, `bench`, `reference`,
-`autobahn`, `web`.
+`autobahn`, `mutate`, `web`.
 
 Each task creates `.venv` (if missing or stale), installs the project with its
 development extras into it, then runs inside it. `reference` also needs node and
@@ -165,6 +165,12 @@ def reference(args: list[str]) -> int:
     return code
 
 
+def mutate(args: list[str]) -> int:
+    """Mutation testing of the cores (scripts/mutate.py; slow, so not part of `test`)."""
+    ensure_venv()
+    return _run(PY, "-m", "scripts.mutate", *args)
+
+
 def web(args: list[str]) -> int:
     """Build the chat service's pages (no venv needed: examples/web/build.py is stdlib only)."""
     return _run(sys.executable, ROOT / "examples" / "web" / "build.py", *args)
@@ -176,6 +182,7 @@ TASKS = {
     "bench": bench,
     "reference": reference,
     "autobahn": autobahn,
+    "mutate": mutate,
     "web": web,
 }
 

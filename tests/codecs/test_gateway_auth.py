@@ -213,6 +213,13 @@ def test_a_bad_base_url_is_an_invalid_argument(base: str) -> None:
         gateway_realtime_url(base, "m")
 
 
+def test_model_id_lone_surrogates_become_replacement_characters_like_url_search_params() -> None:
+    # URLSearchParams takes a USVString: a lone surrogate is U+FFFD (EF BF BD) on the
+    # wire; a surrogate pair is the one character it spells.
+    assert gateway_realtime_url("https://h", "a\ud800b").endswith("ai-model-id=a%EF%BF%BDb")
+    assert gateway_realtime_url("https://h", "\ud83d\ude00").endswith("ai-model-id=%F0%9F%98%80")
+
+
 @given(model=st.text(max_size=60))
 def test_the_model_id_survives_the_query(model: str) -> None:
     from urllib.parse import parse_qs, urlsplit

@@ -77,3 +77,11 @@ def test_big_integers() -> None:
     text = "123456789012345678901234567890"
     for name, decode, _ in BACKENDS:
         assert decode(text) == (float(text) if name == "orjson" else int(text))
+
+
+@pytest.mark.parametrize("value", [None, 123, [1, 2], object()])
+def test_a_value_that_is_not_text_is_an_invalid_response_naming_its_type(value: Any) -> None:
+    with pytest.raises(InvalidResponseDataError, match="invalid JSON") as info:
+        pjson.loads(value)
+    assert info.value.data == f"<{type(value).__name__}>"
+    assert isinstance(info.value.__cause__, TypeError)

@@ -163,8 +163,11 @@ _FORM_SAFE: Final = frozenset(b"*-._0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefgh
 
 
 def _form_encode(value: str) -> str:
+    # URLSearchParams takes a USVString (WebIDL): a lone surrogate becomes U+FFFD and
+    # a surrogate pair the character it spells, before the UTF-8 encoding.
+    usv = value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
     out: list[str] = []
-    for byte in value.encode("utf-8", "surrogatepass"):
+    for byte in usv.encode("utf-8"):
         if byte in _FORM_SAFE:
             out.append(chr(byte))
         elif byte == 0x20:

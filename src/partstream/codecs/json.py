@@ -73,11 +73,16 @@ _errors: tuple[type[BaseException], ...]
 BACKEND, _decode, _errors = _backends()[0]
 
 
-def _excerpt(data: str | bytes | bytearray | memoryview) -> str:
+def _excerpt(data: object) -> str:
     if isinstance(data, str):
         text = data[: MAX_ERROR_TEXT + 1]
-    else:
-        text = bytes(data[: MAX_ERROR_TEXT + 1]).decode("utf-8", "replace")
+    elif isinstance(data, bytes | bytearray | memoryview):
+        # Enough bytes for MAX_ERROR_TEXT + 1 characters of up to 4 bytes each, so a
+        # cut never splits a character and the "..." marks every truncated excerpt.
+        raw = bytes(data[: 4 * (MAX_ERROR_TEXT + 1)])
+        text = raw.decode("utf-8", "replace")[: MAX_ERROR_TEXT + 1]
+    else:  # not a JSON text at all: name its type, quote nothing
+        return f"<{type(data).__name__}>"
     return text if len(text) <= MAX_ERROR_TEXT else text[:MAX_ERROR_TEXT] + "..."
 
 

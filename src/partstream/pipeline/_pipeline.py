@@ -208,8 +208,9 @@ class PartStream(Generic[T]):
         cleanups: Sequence[Cleanup],
         cleanup_timeout: float,
     ) -> None:
-        if max_batches < 1:
-            raise InvalidArgumentError("max_batches must be at least 1", argument="max_batches")
+        given: object = max_batches  # typed int, but callers may pass anything
+        if isinstance(given, bool) or not isinstance(given, int) or given < 1:
+            raise InvalidArgumentError("max_batches must be an int >= 1", argument="max_batches")
         self._source = source
         self._stages = tuple(stages)
         self._max_batches = max_batches
@@ -250,6 +251,8 @@ class PartStream(Generic[T]):
                 tg.start_soon(_run_stage, stage, receive, next_send)
                 receive = next_receive
         except BaseException:
+            self._closed = True  # nothing is left to close: aclose() is a no-op now
+            receive.close()  # the channel end no actor took yet
             tg.cancel_scope.cancel()
             await tg.__aexit__(None, None, None)
             raise

@@ -15,7 +15,8 @@ encodings (any mix of CR, LF and CRLF line ends, comments, unknown fields,
 fields in any order inside an event, an optional byte order mark, blank lines
 between events, ``field:value`` with or without the optional space);
 ``chunkings(data)`` draws a split of bytes into chunks at arbitrary offsets
-(inside CRLF pairs and multi-byte characters included), and
+(biased towards the inside of CRLF pairs, the bytes after a line end and the
+inside of multi-byte characters), and
 ``chunked_sse_streams()`` combines the two.
 """
 
@@ -143,14 +144,30 @@ def sse_streams(
     return SSEStream(events=evs, data=text.encode("utf-8"), chunks=[text.encode("utf-8")])
 
 
+def _tricky_offsets(data: bytes) -> list[int]:
+    """Offsets where a split is most likely to matter: just after a CR or an LF (inside
+    a CRLF pair, between a line end and the next), and inside a multi-byte character."""
+    return [
+        i
+        for i in range(1, len(data))
+        if data[i - 1] in b"\r\n" or 0x80 <= data[i] <= 0xBF or data[i] in b"\r\n"
+    ]
+
+
 @st.composite
 def chunkings(draw: st.DrawFn, data: bytes, *, max_chunks: int = 32) -> list[bytes]:
-    """``data`` split at arbitrary offsets (empty chunks included) into at most ``max_chunks``."""
+    """``data`` split at arbitrary offsets (empty chunks included) into at most ``max_chunks``.
+
+    Half of the cuts, on average, fall where splits are tricky: right after a CR or
+    an LF and inside multi-byte UTF-8 characters (uniform offsets rarely hit them).
+    """
     if not data:
         return [data] if draw(st.booleans()) else []
-    cuts = draw(
-        st.lists(st.integers(min_value=0, max_value=len(data)), max_size=max(0, max_chunks - 1))
-    )
+    offsets = st.integers(min_value=0, max_value=len(data))
+    tricky = _tricky_offsets(data)
+    if tricky:
+        offsets = offsets | st.sampled_from(tricky)
+    cuts = draw(st.lists(offsets, max_size=max(0, max_chunks - 1)))
     points = [0, *sorted(cuts), len(data)]
     return [data[a:b] for a, b in itertools.pairwise(points)]
 

@@ -284,17 +284,16 @@ class SSEDecoder:
             events = self._region(region)
             if only_data:
                 events = list(map(_DATA, events))
+        # What follows the last blank line never starts with LF (that LF would make a
+        # later blank line), so it is the start of the next event as it stands.
         rest = data[end + 2 :]
         if rest and self._error is None:
-            if rest[0] == 10:
-                rest = rest.lstrip(b"\n")
-            if rest:
-                buf.append(rest)
-                self._size = len(rest)
-                self._nl = rest[-1] == 10
-                if self._size > self._max:
-                    self._fail()
-                return events
+            buf.append(rest)
+            self._size = len(rest)
+            self._nl = rest[-1] == 10
+            if self._size > self._max:
+                self._fail()
+            return events
         self._size = 0
         self._nl = False
         if self._error is not None and not events:

@@ -398,6 +398,25 @@ NODE_HREFS: dict[str, str | None] = {
     "https://a.com#": "https://a.com/#",
     "https://a.com?": "https://a.com/?",
     "http://0x7f.1/": "http://127.0.0.1/",
+    # A USVString: lone surrogates are U+FFFD, a pair of surrogates one character.
+    "https://h/\ud800?\udc00#\ud83d": "https://h/%EF%BF%BD?%EF%BF%BD#%EF%BF%BD",
+    "https://h/\ud83d\ude00": "https://h/%F0%9F%98%80",
+    # Edges each checked in Node: a special file path, the characters just past the
+    # stripped C0-or-space range, IPv4 parts that are not numbers or are too many or
+    # too big, a CR inside, a second "?" in the query.
+    "file:///a\\b": "file:///a/b",
+    "http://h/!": "http://h/!",
+    "!http://h/": None,
+    '"http://h/"': None,
+    "http://-1/": "http://-1/",
+    "http://1.+1/": "http://1.+1/",
+    "http://1./": "http://0.0.0.1/",
+    "http://a.1/": None,
+    "http://1.2.3.4.0/": None,
+    "http://1.2.256.4/": None,
+    "http://h/a\rb": "http://h/ab",
+    "http://h/a?b?c": "http://h/a?b?c",
+    "gs://h/a?b?c#d?e": "gs://h/a?b?c#d?e",
 }
 
 

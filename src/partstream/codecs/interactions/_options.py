@@ -93,10 +93,8 @@ def _positive_int(value: Any, path: str) -> int:
     # A JavaScript number that is a positive safe integer (1000.0 is the integer 1000).
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise _Invalid(path, f"expected a positive integer, got {type(value).__name__}")
-    if isinstance(value, float):
-        if not math.isfinite(value) or not value.is_integer():
-            raise _Invalid(path, f"expected a positive integer, got {value!r}")
-        value = int(value)
+    if isinstance(value, float) and (not math.isfinite(value) or not value.is_integer()):
+        raise _Invalid(path, f"expected a positive integer, got {value!r}")
     number = int(value)
     if number <= 0 or number > 2**53 - 1:
         raise _Invalid(path, f"expected a positive integer, got {value!r}")

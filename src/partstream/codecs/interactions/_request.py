@@ -288,11 +288,7 @@ def prepare_request(
             warnings.append(parts.UnsupportedWarning(feature="presencePenalty"))
 
     body_tools = body_tool_choice = None
-    if tools is not None and not isinstance(tools, list | tuple):
-        raise InvalidArgumentError(
-            f"tools must be a list of tool objects, got {type(tools).__name__}", argument="tools"
-        )
-    if tools:
+    if tools is not None:  # (prepare_interactions_tools checks that it is a list)
         prepared = prepare_interactions_tools(tools, tool_choice)
         body_tools, body_tool_choice = prepared.tools, prepared.tool_choice
         warnings.extend(prepared.warnings)

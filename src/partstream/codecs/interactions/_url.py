@@ -36,7 +36,7 @@ def _encode(text: str, chars: frozenset[str]) -> str:
     out = []
     for ch in text:
         if ch in chars or ch < " " or ch == "\x7f" or not ch.isascii():
-            out.append("".join(f"%{b:02X}" for b in ch.encode("utf-8", "surrogatepass")))
+            out.append("".join(f"%{b:02X}" for b in ch.encode("utf-8")))
         else:
             out.append(ch)
     return "".join(out)
@@ -103,7 +103,7 @@ def _percent_decode(text: str) -> str:
         return text
     raw = bytearray()
     i = 0
-    data = text.encode("utf-8", "surrogatepass")
+    data = text.encode("utf-8")
     while i < len(data):
         if data[i] == 0x25 and re.fullmatch(rb"[0-9A-Fa-f]{2}", data[i + 1 : i + 3]):
             raw.append(int(data[i + 1 : i + 3], 16))
@@ -158,6 +158,9 @@ def _host(authority: str, special: bool, *, allow_empty: bool) -> tuple[str, str
 
 def url_href(text: str) -> str | None:
     """The ``href`` JavaScript's ``new URL(text)`` gives, or ``None`` if it would throw."""
+    # The URL parser takes a USVString (WebIDL): a lone surrogate is U+FFFD, a pair of
+    # surrogates the character it spells.
+    text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
     text = text.strip(_C0_OR_SPACE).replace("\t", "").replace("\n", "").replace("\r", "")
     match = _SCHEME.match(text)
     if match is None:
