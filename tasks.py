@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Project tasks that need nothing but Python 3.11+: `demo`, `test`, `bench`, `reference`,
-`autobahn`, `mutate`.
+`autobahn`, `mutate`, `web`.
 
 Each task creates `.venv` (if missing or stale), installs the project with its
 development extras into it, then runs inside it. `reference` also needs node and
@@ -10,6 +10,9 @@ pin to the newest release on npm and reports what changed. `autobahn` runs every
 Autobahn|Testsuite client case (kosoku, from the dev extras, as the fuzzing
 server; no Docker) against the WebSocket client on asyncio and trio and prints
 the verdict counts (`tests/autobahn/run.py`; `--backend`, `--cases 1.*,12.1.*`).
+`web` builds the pages of `examples/chat_service.py` (node and npm:
+`examples/web/package.json`, esbuild) into the git-ignored `examples/web/dist/`;
+`web --force` rebuilds them.
 """
 
 from __future__ import annotations
@@ -168,6 +171,11 @@ def mutate(args: list[str]) -> int:
     return _run(PY, "-m", "scripts.mutate", *args)
 
 
+def web(args: list[str]) -> int:
+    """Build the chat service's pages (no venv needed: examples/web/build.py is stdlib only)."""
+    return _run(sys.executable, ROOT / "examples" / "web" / "build.py", *args)
+
+
 TASKS = {
     "demo": demo,
     "test": test,
@@ -175,6 +183,7 @@ TASKS = {
     "reference": reference,
     "autobahn": autobahn,
     "mutate": mutate,
+    "web": web,
 }
 
 

@@ -39,6 +39,7 @@ REGISTRY: dict[str, str] = {
     "latency": "benchmarks.bench_latency",
     "ui": "benchmarks.bench_ui",
     "resumable": "benchmarks.bench_resumable",
+    "chat": "benchmarks.bench_chat",
 }
 
 for _path in sorted(Path(__file__).parent.glob("bench_*.py")):

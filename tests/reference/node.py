@@ -33,8 +33,10 @@ __all__ = [
     "NODE_MODULES",
     "PACKAGE_JSON",
     "REFERENCE_DIR",
+    "arun_driver",
     "ensure_installed",
     "require_node",
+    "require_tool",
     "run_driver",
 ]
 
@@ -48,6 +50,17 @@ def require_node() -> tuple[str, str]:
         missing = "node" if node is None else "npm"
         pytest.skip(f"{missing} is not on PATH: the differential tests run the AI SDK in Node")
     return node, npm
+
+
+def require_tool(path: str | None, what: str) -> str:
+    """``path`` if the tool is there; else skip saying so, or fail in CI (``CI`` set)."""
+    if path is not None:
+        return path
+    import pytest
+
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} is missing in CI (.ci/run installs it)")
+    pytest.skip(f"{what} is missing (.ci/run installs it)")
 
 
 def _digest() -> str:
@@ -94,6 +107,25 @@ def run_driver(script: str, payload: Any, *, timeout: float = 120.0) -> Any:
     )
     if done.returncode != 0:
         raise AssertionError(f"{script} failed ({done.returncode}):\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout)
+
+
+async def arun_driver(script: str, payload: Any, *, timeout: float = 120.0) -> Any:
+    """:func:`run_driver` without blocking the event loop (the servers it talks to run there)."""
+    import anyio
+
+    node, _ = require_node()
+    ensure_installed()
+    with anyio.fail_after(timeout):
+        done = await anyio.run_process(
+            [node, str(REFERENCE_DIR / script)],
+            input=json.dumps(payload).encode(),
+            cwd=REFERENCE_DIR,
+            env={**os.environ, "NODE_NO_WARNINGS": "1"},
+            check=False,
+        )
+    if done.returncode != 0:
+        raise AssertionError(f"{script} failed ({done.returncode}):\n{done.stderr[-4000:]!r}")
     return json.loads(done.stdout)
 
 

@@ -150,6 +150,17 @@ def test_message_ids_continue_the_last_assistant_message() -> None:
     assert UIMessageStreamConverter().start() == [StartChunk()]  # the client picks the id
 
 
+def test_a_fallback_message_id_gives_way_to_the_converters_own() -> None:
+    # start(message_id=...) names the message only where the converter would not.
+    assert UIMessageStreamConverter().start(message_id="m9") == [StartChunk(message_id="m9")]
+    history = [UIMessage("u1", "user", ()), UIMessage("a1", "assistant", ())]
+    continuing = UIMessageStreamConverter(original_messages=history)
+    assert continuing.start(message_id="m9") == [StartChunk(message_id="a1")]
+    generating = UIMessageStreamConverter(generate_message_id=lambda: "g1")
+    assert generating.start(message_id="m9") == [StartChunk(message_id="g1")]
+    assert generating.message_id == "g1"
+
+
 def test_message_metadata_from_start_and_finish() -> None:
     def metadata(source: StreamEvent | p.Part) -> Any:
         if isinstance(source, StreamEvent) and source.type in ("start", "finish"):

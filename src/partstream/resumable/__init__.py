@@ -23,10 +23,28 @@ extra: ``pip install 'partstream[redis]'``).
 
 Leases are fenced: a worker whose lease expired or was taken over cannot append
 (:class:`~partstream.errors.LeaseLostError`).
+
+A chat service uses them through :class:`ChatStreams`, which runs each answer in
+the service's task group (the ASGI lifespan) and serves it from the log::
+
+    async with ChatStreams(store) as chats:                          # the app's lifespan
+        response = await chats.start(chat_id, model.stream(prompt))  # POST /api/chat
+        response = await chats.resume(chat_id)                       # GET .../stream (or 204)
+        await chats.stop(chat_id)                                    # POST .../stop
+
+For a background run it stores ``{"cursor": ..., "ui": converter.snapshot()}``
+with each batch's chunks, atomically: where another worker continues the run.
 """
 
 from __future__ import annotations
 
+from ._chat import DEFAULT_MAX_READERS as DEFAULT_MAX_READERS
+from ._chat import DEFAULT_MAX_STREAMS as DEFAULT_MAX_STREAMS
+from ._chat import ChatStreams as ChatStreams
+from ._chat import chat_error_response as chat_error_response
+from ._chat import default_message_id as default_message_id
+from ._chat_response import ChatStreamResponse as ChatStreamResponse
+from ._chat_response import NoContentResponse as NoContentResponse
 from ._memory import DEFAULT_MAX_RUNS as DEFAULT_MAX_RUNS
 from ._memory import MemoryStore as MemoryStore
 from ._protocol import OnStop as OnStop
@@ -58,6 +76,8 @@ from ._writer import LogWriter as LogWriter
 
 __all__ = [
     "AppendResult",
+    "ChatStreamResponse",
+    "ChatStreams",
     "Chunk",
     "DEFAULT_BATCH_ENTRIES",
     "DEFAULT_CLEANUP_TIMEOUT",
@@ -66,7 +86,9 @@ __all__ = [
     "DEFAULT_MAX_BYTES",
     "DEFAULT_MAX_CHUNKS",
     "DEFAULT_MAX_PENDING_BYTES",
+    "DEFAULT_MAX_READERS",
     "DEFAULT_MAX_RUNS",
+    "DEFAULT_MAX_STREAMS",
     "DEFAULT_ORPHAN_TIMEOUT",
     "DEFAULT_POLL_INTERVAL",
     "DEFAULT_TTL",
@@ -78,11 +100,14 @@ __all__ = [
     "LogSlice",
     "LogWriter",
     "MemoryStore",
+    "NoContentResponse",
     "OnStop",
     "RedisStore",
     "ResumableStore",
     "RunInfo",
     "RunStatus",
+    "chat_error_response",
+    "default_message_id",
     "encode_chunk",
     "encode_state",
 ]

@@ -216,6 +216,14 @@ class LogWriter:
     def ended(self) -> LogEnd | None:
         return self._end
 
+    @property
+    def failure(self) -> PartstreamError | None:
+        """What broke the writer (a lost lease: LeaseLostError; the store failed), if anything.
+
+        Set as soon as it happened, while the block is being cancelled because of it.
+        """
+        return self._failure
+
     async def wait_stop_requested(self) -> None:
         """Return once a stop was requested for this run (from any worker)."""
         if self._stop_event is None:

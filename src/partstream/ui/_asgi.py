@@ -36,16 +36,16 @@ from __future__ import annotations
 
 import base64
 import math
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AsyncExitStack
-from typing import Any, Final, final
+from typing import Any, final
 
 import anyio
 
 from .. import parts as p
 from ..errors import InvalidArgumentError
 from . import _chunks as c
+from ._body import BodySender, ClientGone
 from ._convert import UIMessageStreamConverter
 from ._core import DEFAULT_ERROR_TEXT
 from ._http import (
@@ -57,10 +57,9 @@ from ._http import (
     default_error_response,
     logger,
 )
+from ._source import END, first_batch, open_batches
 from ._wire import (
     DONE_FRAME,
-    KEEP_ALIVE_FRAME,
-    STREAM_OPEN_FRAME,
     UI_MESSAGE_STREAM_HEADERS,
     encode_sse,
 )
@@ -68,11 +67,6 @@ from ._wire import (
 __all__ = ["Download", "UIMessageStreamResponse"]
 
 Download = Callable[[str], Awaitable[bytes]]
-_END: Final[Any] = object()
-
-
-class _ClientGone(Exception):
-    """``send`` failed: the browser is gone."""
 
 
 def _headers(extra: Mapping[str, str] | None) -> list[tuple[bytes, bytes]]:
@@ -83,45 +77,6 @@ def _headers(extra: Mapping[str, str] | None) -> list[tuple[bytes, bytes]]:
         if key.encode() not in present:
             out.append((key.encode(), value.encode()))
     return out
-
-
-async def _batches(source: Any, stack: AsyncExitStack) -> AsyncIterator[list[Any]]:
-    entered = await stack.enter_async_context(source) if hasattr(source, "__aenter__") else source
-    batches = getattr(entered, "batches", None)
-    if callable(batches):
-        generator: AsyncIterator[list[Any]] = batches()
-    elif hasattr(entered, "__aiter__"):
-        generator = _singles(entered)
-    else:
-        raise InvalidArgumentError(
-            "the source must be an async context manager of parts or an async iterable of parts",
-            argument="source",
-        )
-    aclose = getattr(generator, "aclose", None)
-    if aclose is not None:
-        stack.push_async_callback(aclose)
-    return generator
-
-
-async def _first_batch(batches: AsyncIterator[list[Any]]) -> Any:
-    """The first batch with a part that says the upstream answered (or ``_END``).
-
-    ``stream-start`` makes no chunk and may come before the upstream's HTTP status
-    is known: it is held back, so that an error status still becomes an HTTP error.
-    """
-    held: list[Any] = []
-    while True:
-        batch = await anext(batches, _END)
-        if batch is _END:
-            return held or _END
-        if not all(type(part) is p.StreamStart for part in batch):
-            return held + batch if held else batch
-        held.extend(batch)
-
-
-async def _singles(parts: Any) -> AsyncIterator[list[Any]]:
-    async for part in parts:
-        yield [part]
 
 
 async def _resolve(batch: list[Any], download: Download) -> list[Any]:
@@ -160,9 +115,6 @@ class UIMessageStreamResponse(ResponseBase):
         self._keep_alive = keep_alive
         self._error_response = error_response
         self._download = download
-        self._last_send = 0.0
-        self._lock = anyio.Lock()
-        self._done = False
 
     async def __call__(self, scope: Any, receive: ASGIReceive, send: ASGISend) -> None:
         async with anyio.create_task_group() as tg:
@@ -179,57 +131,39 @@ class UIMessageStreamResponse(ResponseBase):
                 # The source is entered and left inside the task group: its own task
                 # group nests in ours.
                 async with AsyncExitStack() as stack:
-                    await self._respond(send, stack, tg)
-            except _ClientGone:
+                    await self._respond(BodySender(send), send, stack, tg)
+            except ClientGone:
                 pass
             tg.cancel_scope.cancel()
 
-    async def _send(self, send: ASGISend, data: bytes, *, more: bool = True) -> None:
-        async with self._lock:
-            if self._done:
-                return
-            self._done = not more
-            try:
-                await send({"type": "http.response.body", "body": data, "more_body": more})
-            except anyio.get_cancelled_exc_class():
-                raise
-            except Exception as exc:  # the server cannot write any more: the client is gone
-                raise _ClientGone from exc
-            finally:
-                self._last_send = time.monotonic()
-
-    async def _respond(self, send: ASGISend, stack: AsyncExitStack, tg: Any) -> None:
+    async def _respond(
+        self, body: BodySender, send: ASGISend, stack: AsyncExitStack, tg: Any
+    ) -> None:
         try:
-            batches = await _batches(self._source, stack)
-            first = await _first_batch(batches)
+            _, batches = await open_batches(self._source, stack)
+            first = await first_batch(batches)
         except Exception as exc:  # before the 200: an HTTP error answer
             logger.info("the UI message stream could not start: %s", type(exc).__name__)
             await TextResponse.for_error(self._error_response(exc))(None, _no_receive, send)
             return
-        await send(
-            {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
-        )
-        self._last_send = time.monotonic()
-        if self._keep_alive is not None:
-            await self._send(send, STREAM_OPEN_FRAME)
-            tg.start_soon(self._keep_alive_loop, send, self._keep_alive, tg.cancel_scope)
-        await self._pump(send, first, batches)
+        await body.start(self.status_code, self.raw_headers, keep_alive=self._keep_alive, tg=tg)
+        await self._pump(body, first, batches)
 
-    async def _pump(self, send: ASGISend, first: Any, batches: AsyncIterator[list[Any]]) -> None:
+    async def _pump(self, body: BodySender, first: Any, batches: AsyncIterator[list[Any]]) -> None:
         conv = self.converter
         data = encode_sse(conv.start())
         batch = first
         try:
-            while batch is not _END:
+            while batch is not END:
                 if self._download is not None:
                     batch = await _resolve(batch, self._download)
                 data += conv.feed_sse(batch)
                 if data:
-                    await self._send(send, data)
+                    await body.send(data)
                     data = b""
-                batch = await anext(batches, _END)
+                batch = await anext(batches, END)
             chunks = conv.finish()
-        except _ClientGone:
+        except ClientGone:
             raise
         except Exception as exc:  # after the 200 the error goes in band
             logger.info("the UI message stream broke: %s", type(exc).__name__)
@@ -237,24 +171,7 @@ class UIMessageStreamResponse(ResponseBase):
                 chunks = conv.fail(exc)
             except Exception:  # on_error itself failed: the safe default text
                 chunks = [c.ErrorChunk(DEFAULT_ERROR_TEXT)]
-        await self._send(send, data + encode_sse(chunks) + DONE_FRAME, more=False)
-
-    async def _keep_alive_loop(
-        self, send: ASGISend, interval: float, scope: anyio.CancelScope
-    ) -> None:
-        # A comment after each idle interval; never while a send is under way (a
-        # client that does not read must not get more queued).
-        try:
-            while True:
-                idle = time.monotonic() - self._last_send
-                if idle < interval:
-                    await anyio.sleep(interval - idle)
-                elif self._lock.locked():
-                    await anyio.sleep(interval)
-                else:
-                    await self._send(send, KEEP_ALIVE_FRAME)
-        except _ClientGone:
-            scope.cancel()
+        await body.send(data + encode_sse(chunks) + DONE_FRAME, more=False)
 
 
 async def _no_receive() -> dict[str, Any]:  # pragma: no cover - TextResponse never receives

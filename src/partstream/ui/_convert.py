@@ -162,12 +162,19 @@ class UIMessageStreamConverter(ConverterCore):
 
     # -- verbs -------------------------------------------------------------------------
 
-    def start(self) -> list[c.UIMessageChunk]:
-        """The ``start`` chunk (with the message id and metadata), unless ``send_start=False``."""
+    def start(self, *, message_id: str | None = None) -> list[c.UIMessageChunk]:
+        """The ``start`` chunk (with the message id and metadata), unless ``send_start=False``.
+
+        ``message_id`` is the id to send when the converter has none of its own (no
+        assistant message of ``original_messages`` to continue, no
+        ``generate_message_id``): a server that logs the stream names the message
+        before it starts (``partstream.resumable.ChatStreams`` does).
+        """
         if self._phase != "new":
             raise InvalidArgumentError("start() was already called")
         self._phase = "open"
-        self._message_id = _response_message_id(self._original, self._generate_message_id)
+        own = _response_message_id(self._original, self._generate_message_id)
+        self._message_id = own if own is not None else message_id
         meta = self._meta(StreamEvent("start"))
         if not self._send_start:
             return []

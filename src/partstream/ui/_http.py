@@ -171,8 +171,14 @@ async def read_chat_request(
         headers = getattr(request, "headers", None)
         if headers is not None:
             reader.check_length(headers.get("content-length"))
-        async for piece in stream():
-            reader.feed(piece)
+        pieces = stream()
+        try:
+            async for piece in pieces:
+                reader.feed(piece)  # raises once the body passes the limit
+        finally:
+            aclose = getattr(pieces, "aclose", None)
+            if aclose is not None:  # a body left unread: close its generator now
+                await aclose()
         return reader.finish()
     for key, value in (scope or {}).get("headers", ()):
         if key.lower() == b"content-length":
